@@ -1,0 +1,227 @@
+"""The domain: what flows through Warta, from a source to a message.
+
+Plain frozen dataclasses with no I/O. Times are timezone-aware datetimes in
+UTC; a Jakarta wall-clock time is only ever made when something is shown to a
+person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+NATIONAL = "national"
+"""Region of a source or story that concerns the whole country."""
+
+
+class Authority(StrEnum):
+    """Who publishes a source; decides whether a clarification is urgent."""
+
+    KPU = "kpu"
+    BAWASLU = "bawaslu"
+    DKPP = "dkpp"
+    KEMENDAGRI = "kemendagri"
+    KOMDIGI = "komdigi"
+    PEMDA = "pemda"
+    FACTCHECK = "factcheck"
+    MEDIA = "media"
+
+    @property
+    def is_official(self) -> bool:
+        """An official body or a fact-checker: their clarifications raise alerts."""
+        return self is not Authority.MEDIA
+
+    @property
+    def is_election_body(self) -> bool:
+        """Everything an election body publishes is about the election."""
+        return self in (Authority.KPU, Authority.BAWASLU, Authority.DKPP)
+
+
+class SourceKind(StrEnum):
+    RSS = "rss"
+    JSON = "json"
+    HTML = "html"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One entry of the sources file. What changes at run time lives in SourceState."""
+
+    id: str
+    name: str
+    url: str
+    authority: Authority
+    region: str = NATIONAL
+    kind: SourceKind = SourceKind.RSS
+    enabled: bool = True
+    timezone: str = "Asia/Jakarta"
+    """Zone for dates that carry no offset of their own."""
+    poll_minutes: int = 30
+    allow_addresses: tuple[str, ...] = ()
+    """Addresses the fetch guard lets through for this source (self-hosted, demo)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """Per-source state kept by the Store between runs."""
+
+    source_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    next_poll_at: datetime | None = None
+    error_count: int = 0
+    last_error: str | None = None
+    last_success_at: datetime | None = None
+    last_status: int | None = None
+    moved_to: str | None = None
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One entry of a source, normalized."""
+
+    id: str
+    """Stable and scoped to its source: two sources never share an id."""
+    source_id: str
+    url: str
+    """Canonical: absolute, no fragment, no tracking parameters."""
+    title: str
+    text: str
+    """Plain text; paragraphs separated by a blank line."""
+    published_at: datetime
+    """UTC."""
+    authority: Authority
+    region: str = NATIONAL
+    guid: str | None = None
+    election: bool = False
+    clarification: bool = False
+
+    @property
+    def urgent(self) -> bool:
+        return self.election and self.clarification and self.authority.is_official
+
+
+@dataclass(frozen=True, slots=True)
+class StorySource:
+    """One source that carried a story, with its own link to it."""
+
+    source_id: str
+    name: str
+    url: str
+    authority: Authority
+    item_id: str
+    published_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """The same news told by one or more sources."""
+
+    id: str
+    day: date
+    """Jakarta calendar day on which Warta first saw the story: its digest edition."""
+    region: str
+    title: str
+    summary: str
+    published_at: datetime
+    created_at: datetime
+    election: bool
+    clarification: bool
+    urgent: bool
+    sources: tuple[StorySource, ...]
+    signature: tuple[int, ...] = ()
+    """MinHash signature, kept so later items can be compared with the story."""
+
+    @property
+    def official_source_count(self) -> int:
+        return len({s.source_id for s in self.sources if s.authority.is_official})
+
+
+class SubscriberStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    id: str
+    email: str
+    status: SubscriberStatus = SubscriberStatus.ACTIVE
+    regions: tuple[str, ...] = (NATIONAL,)
+    """Regions whose stories the subscriber wants; national stories always come."""
+    name: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Official:
+    id: str
+    name: str
+    role: str
+    region: str
+    email: str | None = None
+    phone: str | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a listing, and where the next one starts (None at the end)."""
+
+    items: tuple[T, ...]
+    cursor: str | None = None
+
+
+class SendStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+
+
+@dataclass(frozen=True, slots=True)
+class SendRecord:
+    """A line of the sent ledger: one message of one kind, to one recipient, once."""
+
+    kind: str
+    """"digest", "alert-email", "alert-sms"."""
+    key: str
+    """The digest day (ISO date) or the story id."""
+    recipient_id: str
+    status: SendStatus
+    message_id: str | None = None
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What a Fetcher returns; errors are raised as FetchError, not returned."""
+
+    url: str
+    """Final URL after redirects."""
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Lower-cased header names."""
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_redirect: str | None = None
+    elapsed_ms: float = 0.0
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True, slots=True)
+class DigestBatch:
+    """A slice of one digest edition's recipients: one unit of fan-out."""
+
+    day: date
+    subscriber_ids: tuple[str, ...]
+    number: int = 0

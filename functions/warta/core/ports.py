@@ -1,0 +1,152 @@
+"""Ports: the small interfaces services depend on. Adapters implement them.
+
+Every Store implementation must pass tests/contract/test_store_contract.py; every
+Mailer tests/contract/test_mailer_contract.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from warta.core.model import (
+    FetchResult,
+    Item,
+    Official,
+    Page,
+    SendRecord,
+    Source,
+    SourceState,
+    Story,
+    Subscriber,
+    SubscriberStatus,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class Fetcher(Protocol):
+    def fetch(
+        self,
+        source: Source,
+        *,
+        url: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> FetchResult:
+        """GET the source's URL (or `url`, when the source moved) conditionally.
+
+        Raises FetchError for anything that is not a usable answer (network
+        error, timeout, body over the cap, HTTP error status).
+        """
+        ...
+
+
+class Parser(Protocol):
+    def __call__(self, source: Source, result: FetchResult, *, seen_at: datetime) -> list[Item]:
+        """Turn fetched bytes into normalized items (not yet classified).
+
+        Raises ParseError when the body is not a document of the source's kind.
+        `seen_at` stands in for a missing published date.
+        """
+        ...
+
+
+class Renderer(Protocol):
+    def render(self, template: str, **context: Any) -> str:
+        """Render one template of templates/ by name (autoescaped when HTML)."""
+        ...
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage) -> str:
+        """Hand one complete message to the provider; return the provider's message id.
+
+        Raises SendError when the provider refused it.
+        """
+        ...
+
+
+class Notifier(Protocol):
+    def notify(self, phone: str, text: str) -> str:
+        """Send a short text (SMS) to one number; return the provider's message id."""
+        ...
+
+
+class Store(Protocol):
+    """Everything Warta keeps between runs. Every method is one short round trip or a page."""
+
+    # -- items: has this item been seen? ----------------------------------
+    def add_item_if_new(self, item: Item, *, seen_at: datetime) -> bool:
+        """Record the item; True if it was not seen before (a conditional insert)."""
+        ...
+
+    def has_item(self, item_id: str) -> bool: ...
+
+    # -- per-source state --------------------------------------------------
+    def get_source_state(self, source_id: str) -> SourceState | None: ...
+
+    def put_source_state(self, state: SourceState) -> None: ...
+
+    # -- near-duplicate lookup (LSH bands -> story ids, expiring) ----------
+    def find_story_candidates(self, band_keys: Sequence[str], *, now: datetime) -> set[str]:
+        """Story ids registered under any of the band keys and not yet expired."""
+        ...
+
+    def add_story_bands(
+        self, band_keys: Sequence[str], story_id: str, *, expires_at: datetime
+    ) -> None: ...
+
+    # -- stories -------------------------------------------------------------
+    def put_story(self, story: Story) -> None:
+        """Create or replace a story (a new source joining it replaces it)."""
+        ...
+
+    def get_story(self, story_id: str) -> Story | None: ...
+
+    def stories_of_day(self, day: date, regions: Iterable[str] | None = None) -> list[Story]:
+        """Stories of one digest day, oldest first; only those regions when given."""
+        ...
+
+    # -- subscribers and officials ------------------------------------------
+    def put_subscriber(self, subscriber: Subscriber) -> None: ...
+
+    def get_subscriber(self, subscriber_id: str) -> Subscriber | None: ...
+
+    def subscribers_page(
+        self, status: SubscriberStatus, *, cursor: str | None = None, limit: int = 100
+    ) -> Page[Subscriber]:
+        """One page of subscribers with that status, in a stable order."""
+        ...
+
+    def put_official(self, official: Official) -> None: ...
+
+    def officials_page(self, *, cursor: str | None = None, limit: int = 100) -> Page[Official]:
+        """One page of active officials, in a stable order."""
+        ...
+
+    # -- sent ledger ---------------------------------------------------------
+    def claim_send(self, kind: str, key: str, recipient_id: str, *, now: datetime) -> bool:
+        """Claim the right to send one message; False if it was claimed or sent before.
+
+        A conditional write: of two concurrent callers exactly one gets True.
+        """
+        ...
+
+    def complete_send(
+        self, kind: str, key: str, recipient_id: str, *, message_id: str, now: datetime
+    ) -> None:
+        """Mark a claimed send as done, with the provider's message id."""
+        ...
+
+    def release_send(self, kind: str, key: str, recipient_id: str) -> None:
+        """Give up a claim whose send failed, so a later run may try again."""
+        ...
+
+    def get_send(self, kind: str, key: str, recipient_id: str) -> SendRecord | None: ...
