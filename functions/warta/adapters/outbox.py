@@ -1,0 +1,77 @@
+"""Outbox mailer and notifier: messages become files, for trying Warta out and for tests.
+
+Each message is one RFC 5322 .eml file any mail client opens; a digest also
+gets an .html preview beside it. Files are written under a temporary name and
+renamed, so a reader never sees half a message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from hashlib import blake2b
+from pathlib import Path
+
+from warta.core.errors import SendError
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SendError(f"cannot write {path.name} to the outbox: {exc.strerror}") from exc
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+class OutboxMailer:
+    """Implements the Mailer port by writing .eml files."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def send(self, message: EmailMessage) -> str:
+        message_id = message["Message-ID"]
+        if not message_id:
+            raise SendError("message has no Message-ID")
+        kind = re.sub(r"[^a-z0-9-]", "", str(message.get("X-Warta-Kind", "message")).lower())
+        digest = blake2b(str(message_id).encode(), digest_size=6).hexdigest()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stem = f"{_stamp()}-{kind or 'message'}-{digest}"
+        _write_atomically(self.directory / f"{stem}.eml", message.as_bytes(policy=SMTP))
+        if kind == "digest":
+            html = message.get_body(preferencelist=("html",))
+            if html is not None:
+                content = html.get_content()
+                _write_atomically(self.directory / f"{stem}.html", content.encode("utf-8"))
+        return str(message_id)
+
+    def messages(self) -> list[Path]:
+        return sorted(self.directory.glob("*.eml")) if self.directory.is_dir() else []
+
+
+class OutboxNotifier:
+    """Implements the Notifier port by writing one JSON file per SMS under outbox/sms/."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def notify(self, phone: str, text: str) -> str:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        sent_at = datetime.now(UTC)
+        message_id = "sms-" + blake2b(f"{phone}{text}{sent_at}".encode(), digest_size=8).hexdigest()
+        record = {"id": message_id, "to": phone, "text": text, "sent_at": sent_at.isoformat()}
+        _write_atomically(
+            self.directory / f"{_stamp()}-{message_id}.json",
+            json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"),
+        )
+        return message_id

@@ -1,0 +1,67 @@
+"""`warta demo`: the whole daily cycle on bundled sample sources, on this machine.
+
+The samples in events/feeds/ are served by a throwaway HTTP server on
+127.0.0.1, so the real fetch path runs (conditional GET, timeouts, body cap),
+and their dates follow the time of the run, so the digest is fresh on any day.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from warta.cycle import CycleReport, Progress, run_cycle
+from warta.people import seed_people
+from warta.resources import events_dir
+from warta.sample_server import SampleServer
+from warta.settings import Settings
+from warta.sources import load_sources
+from warta.wiring import build_local
+
+
+def latest_digest_preview(outbox: Path) -> Path | None:
+    previews = sorted(outbox.glob("*-digest-*.html")) if outbox.is_dir() else []
+    return previews[-1] if previews else None
+
+
+def run_demo(settings: Settings, *, samples: Path | None = None, progress: Progress = print) -> CycleReport:
+    samples = samples or events_dir()
+    app = build_local(settings)
+    try:
+        now = app.clock.now()
+        added = seed_people(app.store, samples / "demo" / "people.toml", now)
+        if added:
+            progress(f"Created {added} demo subscribers and officials (events/demo/people.toml)")
+        with SampleServer(samples) as server:
+            progress(f"Serving the sample sources at {server.base_url}")
+            sources = load_sources(samples / "demo" / "sources.toml", {"demo": server.base_url})
+            report = run_cycle(
+                app, sources, digest_day=settings.today(now), force=True, progress=progress
+            )
+    finally:
+        app.close()
+    summarize(report, settings, progress)
+    return report
+
+
+def summarize(report: CycleReport, settings: Settings, progress: Progress) -> None:
+    alert_emails = sum(a.emails for a in report.alerts)
+    sms = sum(a.sms for a in report.alerts)
+    written = report.digests_sent + alert_emails
+    progress("")
+    progress("Warta demo finished.")
+    progress(
+        f"  sources fetched:   {report.sources_fetched}"
+        + (f" ({report.sources_failed} failed)" if report.sources_failed else "")
+    )
+    progress(f"  new items:         {report.new_items}")
+    progress(f"  new stories:       {report.new_stories} ({report.urgent_stories} urgent clarifications)")
+    progress(
+        f"  messages written:  {written} ({report.digests_sent} digests, "
+        f"{alert_emails} alert emails) and {sms} SMS"
+    )
+    if written == 0 and sms == 0:
+        progress("  Nothing new since the last run: no message was written.")
+    progress(f"  outbox:            {settings.outbox}")
+    preview = latest_digest_preview(settings.outbox)
+    if preview is not None:
+        progress(f"  open the digest:   {preview}")

@@ -1,0 +1,16 @@
+"""One parser per source kind, chosen by the sources file."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from warta.core.errors import ParseError
+from warta.core.model import FetchResult, Item, Source, SourceKind
+from warta.ingest.rss import parse_feed
+
+
+def parse(source: Source, result: FetchResult, *, seen_at: datetime) -> list[Item]:
+    """Implements the Parser port for every kind Warta knows."""
+    if source.kind is SourceKind.RSS:
+        return parse_feed(source, result, seen_at=seen_at)
+    raise ParseError(f"source kind {source.kind.value!r} is not supported by this version of Warta")

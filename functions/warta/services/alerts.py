@@ -1,0 +1,138 @@
+"""Alerts: the moment an official source clarifies an election hoax, tell the officials concerned.
+
+One story per call, because on AWS each urgent story is its own invocation.
+Each official gets the alert once per channel (email, SMS), whatever retries
+happen, through the sent ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from warta.core import tokens
+from warta.core.model import Official, Story
+from warta.core.ports import Clock, Mailer, Notifier, Renderer, Store
+from warta.core.regions import concerns
+from warta.services.compose import (
+    UNSUBSCRIBE_MARK,
+    Letterhead,
+    Rendered,
+    build_message,
+    unsubscribe_url,
+)
+from warta.services.ledger import Outcome, send_once
+
+SMS_LIMIT = 306
+"""Two concatenated GSM-7 SMS segments: room for a title and a link."""
+
+
+@dataclass(slots=True)
+class AlertReport:
+    story_id: str
+    officials: int = 0
+    emails: int = 0
+    sms: int = 0
+    already: int = 0
+    failed: int = 0
+    skipped: str | None = None
+
+
+class Alerts:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        mailer: Mailer,
+        notifier: Notifier,
+        renderer: Renderer,
+        clock: Clock,
+        letterhead: Letterhead,
+        page_size: int = 100,
+    ) -> None:
+        self.store = store
+        self.mailer = mailer
+        self.notifier = notifier
+        self.renderer = renderer
+        self.clock = clock
+        self.letterhead = letterhead
+        self.page_size = page_size
+
+    def render(self, story: Story) -> tuple[Rendered, str]:
+        context = {"story": story, "unsubscribe_url": UNSUBSCRIBE_MARK}
+        email = Rendered(
+            subject=self.renderer.render("alert_subject.txt", **context).strip(),
+            text=self.renderer.render("alert.txt", **context),
+            html=self.renderer.render("alert.html", **context),
+        )
+        sms = " ".join(self.renderer.render("alert_sms.txt", **context).split())
+        if len(sms) > SMS_LIMIT:
+            sms = sms[: SMS_LIMIT - 1].rstrip() + "…"
+        return email, sms
+
+    def story(self, story_id: str) -> AlertReport:
+        report = AlertReport(story_id)
+        story = self.store.get_story(story_id)
+        if story is None:
+            report.skipped = "unknown story"
+            return report
+        if not story.urgent:
+            report.skipped = "not urgent"
+            return report
+        email, sms = self.render(story)
+        cursor: str | None = None
+        while True:
+            page = self.store.officials_page(cursor=cursor, limit=self.page_size)
+            for official in page.items:
+                if concerns(story.region, (official.region,)):
+                    report.officials += 1
+                    self._alert(official, story, email, sms, report)
+            cursor = page.cursor
+            if cursor is None:
+                return report
+
+    def _alert(
+        self, official: Official, story: Story, email: Rendered, sms: str, report: AlertReport
+    ) -> None:
+        if official.email:
+            address = official.email
+            token = tokens.sign(self.letterhead.secret, "unsubscribe", f"official:{official.id}")
+            link = unsubscribe_url(self.letterhead.public_url, "official", official.id, token)
+            outcome = send_once(
+                self.store,
+                self.clock,
+                kind="alert-email",
+                key=story.id,
+                recipient_id=official.id,
+                send=lambda: self.mailer.send(
+                    build_message(
+                        email,
+                        sender=self.letterhead.sender,
+                        to=address,
+                        unsubscribe=link,
+                        domain=self.letterhead.domain,
+                        kind="alert",
+                        now=self.clock.now(),
+                    )
+                ),
+            )
+            self._count(outcome, report, "emails")
+        if official.phone:
+            phone = official.phone
+            outcome = send_once(
+                self.store,
+                self.clock,
+                kind="alert-sms",
+                key=story.id,
+                recipient_id=official.id,
+                send=lambda: self.notifier.notify(phone, sms),
+            )
+            self._count(outcome, report, "sms")
+
+    @staticmethod
+    def _count(outcome: Outcome, report: AlertReport, channel: str) -> None:
+        if outcome is Outcome.SENT:
+            setattr(report, channel, getattr(report, channel) + 1)
+        elif outcome is Outcome.ALREADY:
+            report.already += 1
+        else:
+            report.failed += 1

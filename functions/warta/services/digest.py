@@ -1,0 +1,151 @@
+"""The daily digest: plan an edition into batches of recipients, then send one batch.
+
+plan() streams subscribers page by page and never holds them all; each batch
+is independent, so on AWS every batch is its own invocation. Within a batch,
+recipients who follow the same regions form a segment whose digest is
+rendered once; only the signed unsubscribe link differs per recipient.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from warta.core import tokens
+from warta.core.model import DigestBatch, Story, Subscriber, SubscriberStatus
+from warta.core.ports import Clock, Mailer, Renderer, Store
+from warta.core.regions import concerns
+from warta.services.compose import (
+    UNSUBSCRIBE_MARK,
+    Letterhead,
+    Rendered,
+    build_message,
+    unsubscribe_url,
+)
+from warta.services.ledger import Outcome, send_once
+
+KIND = "digest"
+
+
+@dataclass(slots=True)
+class BatchReport:
+    day: date
+    number: int
+    recipients: int = 0
+    sent: int = 0
+    already: int = 0
+    failed: int = 0
+    empty: int = 0
+    """Recipients with no story for their regions that day: no mail is better than an empty one."""
+    segments: int = 0
+    stories: set[str] = field(default_factory=set)
+
+
+def order_stories(stories: list[Story]) -> list[Story]:
+    """Urgent clarifications first, then the stories confirmed by most sources, then newest."""
+    return sorted(
+        stories,
+        key=lambda s: (not s.urgent, -len(s.sources), -s.published_at.timestamp(), s.id),
+    )
+
+
+class Digest:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        mailer: Mailer,
+        renderer: Renderer,
+        clock: Clock,
+        letterhead: Letterhead,
+        batch_size: int = 100,
+    ) -> None:
+        self.store = store
+        self.mailer = mailer
+        self.renderer = renderer
+        self.clock = clock
+        self.letterhead = letterhead
+        self.batch_size = batch_size
+
+    def plan(self, day: date) -> Iterator[DigestBatch]:
+        cursor: str | None = None
+        number = 0
+        while True:
+            page = self.store.subscribers_page(
+                SubscriberStatus.ACTIVE, cursor=cursor, limit=self.batch_size
+            )
+            if page.items:
+                yield DigestBatch(day, tuple(s.id for s in page.items), number)
+                number += 1
+            cursor = page.cursor
+            if cursor is None:
+                return
+
+    def render(self, day: date, stories: list[Story]) -> Rendered:
+        context = {
+            "day": day,
+            "stories": stories,
+            "urgent_count": sum(1 for s in stories if s.urgent),
+            "unsubscribe_url": UNSUBSCRIBE_MARK,
+        }
+        return Rendered(
+            subject=self.renderer.render("digest_subject.txt", **context).strip(),
+            text=self.renderer.render("digest.txt", **context),
+            html=self.renderer.render("digest.html", **context),
+        )
+
+    def send_batch(self, batch: DigestBatch) -> BatchReport:
+        report = BatchReport(batch.day, batch.number)
+        stories = self.store.stories_of_day(batch.day)
+        segments: dict[tuple[str, ...], list[Subscriber]] = defaultdict(list)
+        for subscriber_id in batch.subscriber_ids:
+            subscriber = self.store.get_subscriber(subscriber_id)
+            # Someone may have unsubscribed between plan and send.
+            if subscriber is None or subscriber.status is not SubscriberStatus.ACTIVE:
+                continue
+            report.recipients += 1
+            segments[tuple(sorted(subscriber.regions))].append(subscriber)
+        for regions, subscribers in segments.items():
+            chosen = order_stories([s for s in stories if concerns(s.region, regions)])
+            if not chosen:
+                report.empty += len(subscribers)
+                continue
+            report.segments += 1
+            report.stories.update(s.id for s in chosen)
+            rendered = self.render(batch.day, chosen)
+            for subscriber in subscribers:
+                self._count(self._send(batch.day, subscriber, rendered), report)
+        return report
+
+    def _send(self, day: date, subscriber: Subscriber, rendered: Rendered) -> Outcome:
+        token = tokens.sign(self.letterhead.secret, "unsubscribe", f"subscriber:{subscriber.id}")
+        link = unsubscribe_url(self.letterhead.public_url, "subscriber", subscriber.id, token)
+        return send_once(
+            self.store,
+            self.clock,
+            kind=KIND,
+            key=day.isoformat(),
+            recipient_id=subscriber.id,
+            send=lambda: self.mailer.send(
+                build_message(
+                    rendered,
+                    sender=self.letterhead.sender,
+                    to=subscriber.email,
+                    unsubscribe=link,
+                    domain=self.letterhead.domain,
+                    kind=KIND,
+                    now=self.clock.now(),
+                )
+            ),
+        )
+
+    @staticmethod
+    def _count(outcome: Outcome, report: BatchReport) -> None:
+        if outcome is Outcome.SENT:
+            report.sent += 1
+        elif outcome is Outcome.ALREADY:
+            report.already += 1
+        else:
+            report.failed += 1

@@ -1,0 +1,145 @@
+"""One validated settings object, read once at start.
+
+Every option has a default that suits one machine, and an environment
+variable (WARTA_*) an admin sets to override it. A wrong value fails at start
+with the variable's name, never later at the first send.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.headerregistry import Address
+from email.utils import parseaddr
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from warta.core.errors import ConfigError
+from warta.resources import default_sources_file
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    home: Path
+    """Local state: the SQLite database and the signing secret."""
+    outbox: Path
+    """Where the outbox mailer writes messages."""
+    sources_file: Path
+    public_url: str
+    """Base of links in messages (unsubscribe); https in production."""
+    sender: str
+    """From: of every message, as 'Name <address>'."""
+    secret: bytes
+    """Signs unsubscribe links. Never logged, never committed."""
+    batch_size: int = 100
+    """Recipients per digest batch: one unit of fan-out."""
+    story_window: timedelta = timedelta(days=3)
+    """How long a story stays open for other sources to join it."""
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    fetch_budget: float = 30.0
+    max_body_bytes: int = 5 * 1024 * 1024
+
+    @property
+    def database(self) -> Path:
+        return self.home / "warta.db"
+
+    @property
+    def sender_domain(self) -> str:
+        return parseaddr(self.sender)[1].rpartition("@")[2] or "localhost"
+
+    def today(self, now: datetime) -> date:
+        """The Jakarta calendar day: digest editions are Jakarta days."""
+        return now.astimezone(JAKARTA).date()
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1")
+    return value
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be more than 0")
+    return value
+
+
+def _public_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"WARTA_PUBLIC_URL must be an http(s) URL, not {raw!r}")
+    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        # Mail clients only honour one-click unsubscribe over HTTPS.
+        raise ConfigError("WARTA_PUBLIC_URL must use https unless it points at this machine")
+    return raw.rstrip("/")
+
+
+def _sender(raw: str) -> str:
+    name, address = parseaddr(raw)
+    if "@" not in address:
+        raise ConfigError(f"WARTA_SENDER must be an address such as 'Warta <warta@example.id>', not {raw!r}")
+    local, _, domain = address.rpartition("@")
+    return str(Address(display_name=name, username=local, domain=domain))
+
+
+def local_secret(home: Path) -> bytes:
+    """The signing secret of a local install, made on first run into a private file."""
+    path = home / "secret"
+    if path.exists():
+        value = path.read_text(encoding="ascii").strip()
+        if len(value) < 32:
+            raise ConfigError(f"{path} is too short to be a signing secret; delete it to make a new one")
+        return value.encode("ascii")
+    home.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    # O_EXCL: two processes starting at once never overwrite each other's secret.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(value + "\n")
+    return value.encode("ascii")
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> Settings:
+    """Settings from the environment, with local defaults relative to `cwd`."""
+    env = os.environ if env is None else env
+    base = cwd or Path.cwd()
+    home = Path(env.get("WARTA_HOME", base / ".warta"))
+    secret_value = env.get("WARTA_SECRET")
+    if secret_value is not None and len(secret_value) < 32:
+        raise ConfigError("WARTA_SECRET must be at least 32 characters")
+    return Settings(
+        home=home,
+        outbox=Path(env.get("WARTA_OUTBOX", base / "outbox")),
+        sources_file=Path(env.get("WARTA_SOURCES", default_sources_file())),
+        public_url=_public_url(env.get("WARTA_PUBLIC_URL", "http://127.0.0.1:8025")),
+        sender=_sender(env.get("WARTA_SENDER", "Warta Pemilu <warta@localhost>")),
+        secret=secret_value.encode() if secret_value else local_secret(home),
+        batch_size=_positive_int(env, "WARTA_BATCH_SIZE", 100),
+        story_window=timedelta(days=_positive_int(env, "WARTA_STORY_WINDOW_DAYS", 3)),
+        connect_timeout=_positive_float(env, "WARTA_CONNECT_TIMEOUT", 5.0),
+        read_timeout=_positive_float(env, "WARTA_READ_TIMEOUT", 10.0),
+        fetch_budget=_positive_float(env, "WARTA_FETCH_BUDGET", 30.0),
+        max_body_bytes=_positive_int(env, "WARTA_MAX_BODY_BYTES", 5 * 1024 * 1024),
+    )

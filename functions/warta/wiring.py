@@ -1,0 +1,95 @@
+"""Builds the services from settings: the only place that picks adapters.
+
+"local" is SQLite plus the outbox folder; the AWS wiring (DynamoDB, SES, SNS)
+is built the same way from the same services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from warta.adapters.clock import SystemClock
+from warta.adapters.outbox import OutboxMailer, OutboxNotifier
+from warta.adapters.sqlite_store import SqliteStore
+from warta.core.ports import Clock, Fetcher, Mailer, Notifier, Store
+from warta.ingest.http import HttpFetcher
+from warta.ingest.parsers import parse
+from warta.render import default_renderer
+from warta.services.alerts import Alerts
+from warta.services.compose import Letterhead
+from warta.services.digest import Digest
+from warta.services.ingest import Ingest
+from warta.settings import Settings
+
+
+@dataclass(slots=True)
+class App:
+    settings: Settings
+    store: Store
+    mailer: Mailer
+    notifier: Notifier
+    clock: Clock
+    ingest: Ingest
+    alerts: Alerts
+    digest: Digest
+
+    def close(self) -> None:
+        close = getattr(self.store, "close", None)
+        if close is not None:
+            close()
+
+
+def build_fetcher(settings: Settings) -> Fetcher:
+    return HttpFetcher(
+        connect_timeout=settings.connect_timeout,
+        read_timeout=settings.read_timeout,
+        total_budget=settings.fetch_budget,
+        max_body_bytes=settings.max_body_bytes,
+    )
+
+
+def build_local(settings: Settings, *, clock: Clock | None = None) -> App:
+    clock = clock or SystemClock()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    store = SqliteStore(settings.database)
+    mailer = OutboxMailer(settings.outbox)
+    notifier = OutboxNotifier(settings.outbox / "sms")
+    renderer = default_renderer()
+    letterhead = Letterhead(
+        sender=settings.sender,
+        domain=settings.sender_domain,
+        public_url=settings.public_url,
+        secret=settings.secret,
+    )
+    return App(
+        settings=settings,
+        store=store,
+        mailer=mailer,
+        notifier=notifier,
+        clock=clock,
+        ingest=Ingest(
+            store=store,
+            fetcher=build_fetcher(settings),
+            parse=parse,
+            clock=clock,
+            today=partial(Settings.today, settings),
+            story_window=settings.story_window,
+        ),
+        alerts=Alerts(
+            store=store,
+            mailer=mailer,
+            notifier=notifier,
+            renderer=renderer,
+            clock=clock,
+            letterhead=letterhead,
+        ),
+        digest=Digest(
+            store=store,
+            mailer=mailer,
+            renderer=renderer,
+            clock=clock,
+            letterhead=letterhead,
+            batch_size=settings.batch_size,
+        ),
+    )

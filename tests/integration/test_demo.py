@@ -1,0 +1,188 @@
+"""`warta demo` end to end, run as a new user runs it: the real command in a subprocess.
+
+Each test copies the bundled samples into its own folder, so it can add an
+item to a feed without touching the repository, and keeps its own state and
+outbox.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from warta.resources import events_dir
+
+pytestmark = pytest.mark.integration
+
+INDONESIAN_DATE = re.compile(
+    r"(Senin|Selasa|Rabu|Kamis|Jumat|Sabtu|Minggu), \d{1,2} "
+    r"(Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember) \d{4}"
+)
+
+NEW_CLARIFICATION = """
+    <item>
+      <title>[HOAKS] Pesan Berantai KPU Soal Pencoblosan Diundur Sepekan</title>
+      <link>https://cekfakta.contoh.id/2024/hoaks-pencoblosan-diundur-sepekan</link>
+      <guid isPermaLink="false">cekfakta-tambahan-1</guid>
+      <pubDate>{{date:rfc822:-10m}}</pubDate>
+      <description><![CDATA[<p>Beredar pesan berantai yang menyebut KPU mengundur hari
+      pemungutan suara selama satu pekan karena cuaca buruk. Faktanya, KPU tidak
+      pernah mengeluarkan pengumuman tersebut dan jadwal pemungutan suara tetap sesuai
+      keputusan KPU.</p><p>Masyarakat diimbau memeriksa informasi melalui kanal resmi
+      KPU sebelum menyebarkannya.</p>]]></description>
+    </item>
+"""
+
+
+class Demo:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.samples = root / "samples"
+        self.outbox = root / "outbox"
+        shutil.copytree(events_dir(), self.samples)
+
+    def run(self) -> str:
+        env = {
+            **os.environ,
+            "WARTA_HOME": str(self.root / "state"),
+            "WARTA_OUTBOX": str(self.outbox),
+        }
+        env.pop("WARTA_SECRET", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "warta", "demo", "--samples", str(self.samples)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr + done.stdout
+        return done.stdout
+
+    def files(self) -> set[Path]:
+        return {p for p in self.outbox.rglob("*") if p.is_file()}
+
+    def messages(self, kind: str | None = None) -> list[EmailMessage]:
+        found = []
+        for path in sorted(self.outbox.glob("*.eml")):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            assert isinstance(message, EmailMessage)
+            if kind is None or message["X-Warta-Kind"] == kind:
+                found.append(message)
+        return found
+
+    def add_item(self, feed: str, item: str) -> None:
+        path = self.samples / "feeds" / feed
+        text = path.read_text(encoding="utf-8")
+        head, marker, tail = text.partition("<item>")
+        assert marker, f"{feed} has no <item> to insert before"
+        path.write_text(head + item.strip() + "\n    " + marker + tail, encoding="utf-8")
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Demo:
+    return Demo(tmp_path)
+
+
+def _html_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def _text_part(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def test_first_run_writes_digests_and_alerts_that_parse_without_defects(demo: Demo) -> None:
+    out = demo.run()
+
+    digests, alerts = demo.messages("digest"), demo.messages("alert")
+    assert digests, out
+    assert alerts, out
+    for message in demo.messages():
+        assert message.defects == []
+        assert all(part.defects == [] for part in message.walk())
+        assert message.get_content_type() == "multipart/alternative"
+        assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+        assert message["List-Unsubscribe"].startswith("<http://127.0.0.1")
+        assert "token=" in message["List-Unsubscribe"]
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert message["Message-ID"] and message["Date"] and message["From"] and message["To"]
+    for digest in digests:
+        assert INDONESIAN_DATE.search(digest["Subject"]), digest["Subject"]
+        assert INDONESIAN_DATE.search(_text_part(digest))
+    assert len(list(demo.outbox.glob("*-digest-*.html"))) == len(digests)
+    assert "open the digest:" in out
+
+
+def test_each_recipient_gets_a_link_signed_for_them_alone(demo: Demo) -> None:
+    demo.run()
+    links = {str(m["To"]): m["List-Unsubscribe"] for m in demo.messages("digest")}
+    assert len(links) >= 2
+    assert len(set(links.values())) == len(links)
+
+
+def test_second_run_reports_no_new_items_and_writes_nothing(demo: Demo) -> None:
+    demo.run()
+    before = demo.files()
+
+    out = demo.run()
+
+    assert re.search(r"new items:\s+0\b", out), out
+    assert "no message was written" in out
+    assert demo.files() == before
+
+
+def test_new_clarification_alerts_each_official_once_and_nothing_else(demo: Demo) -> None:
+    demo.run()
+    before = demo.files()
+    officials_by_email = {str(m["To"]) for m in demo.messages("alert")}
+    sms_before = {p for p in before if p.parent.name == "sms"}
+    phones = {json.loads(p.read_text())["to"] for p in sms_before}
+    assert officials_by_email and phones
+
+    demo.add_item("cekfakta.xml", NEW_CLARIFICATION)
+    out = demo.run()
+
+    new = demo.files() - before
+    new_eml = [p for p in new if p.suffix == ".eml"]
+    new_sms = [p for p in new if p.parent.name == "sms"]
+    assert {p.suffix for p in new} <= {".eml", ".json"}, new  # no digest preview
+    messages = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in new_eml
+    ]
+    assert all(m["X-Warta-Kind"] == "alert" for m in messages)
+    assert sorted(str(m["To"]) for m in messages) == sorted(officials_by_email)
+    assert all("Pencoblosan Diundur Sepekan" in str(m["Subject"]) for m in messages)
+    assert sorted(json.loads(p.read_text())["to"] for p in new_sms) == sorted(phones)
+    assert re.search(r"new items:\s+1\b", out), out
+
+
+def test_no_script_from_a_feed_reaches_html_as_a_live_tag(demo: Demo) -> None:
+    demo.run()
+    pages = [_html_part(m) for m in demo.messages()]
+    pages += [p.read_text(encoding="utf-8") for p in demo.outbox.glob("*.html")]
+    assert pages
+    for page in pages:
+        tree = lxml_html.fromstring(page)
+        assert tree.xpath("//script") == []
+        assert tree.xpath("//iframe") == []
+        assert "<script" not in page.lower()
+        assert not any(
+            value.strip().lower().startswith("javascript:")
+            for value in tree.xpath("//@href")
+        )
