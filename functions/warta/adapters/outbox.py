@@ -29,6 +29,13 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise SendError(f"cannot write {path.name} to the outbox: {exc.strerror}") from exc
 
 
+def _ensure_folder(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SendError(f"cannot create the outbox folder {directory}: {exc.strerror}") from exc
+
+
 def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
@@ -45,7 +52,7 @@ class OutboxMailer:
             raise SendError("message has no Message-ID")
         kind = re.sub(r"[^a-z0-9-]", "", str(message.get("X-Warta-Kind", "message")).lower())
         digest = blake2b(str(message_id).encode(), digest_size=6).hexdigest()
-        self.directory.mkdir(parents=True, exist_ok=True)
+        _ensure_folder(self.directory)
         stem = f"{_stamp()}-{kind or 'message'}-{digest}"
         _write_atomically(self.directory / f"{stem}.eml", message.as_bytes(policy=SMTP))
         if kind == "digest":
@@ -66,7 +73,7 @@ class OutboxNotifier:
         self.directory = directory
 
     def notify(self, phone: str, text: str) -> str:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        _ensure_folder(self.directory)
         sent_at = datetime.now(UTC)
         message_id = "sms-" + blake2b(f"{phone}{text}{sent_at}".encode(), digest_size=8).hexdigest()
         record = {"id": message_id, "to": phone, "text": text, "sent_at": sent_at.isoformat()}
