@@ -12,11 +12,11 @@ import os
 import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.policy import SMTP
 from hashlib import blake2b
 from pathlib import Path
 
 from warta.core.errors import SendError
+from warta.core.mail import WIRE_POLICY
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -54,7 +54,7 @@ class OutboxMailer:
         digest = blake2b(str(message_id).encode(), digest_size=6).hexdigest()
         _ensure_folder(self.directory)
         stem = f"{_stamp()}-{kind or 'message'}-{digest}"
-        _write_atomically(self.directory / f"{stem}.eml", message.as_bytes(policy=SMTP))
+        _write_atomically(self.directory / f"{stem}.eml", message.as_bytes(policy=WIRE_POLICY))
         if kind == "digest":
             html = message.get_body(preferencelist=("html",))
             if html is not None:
