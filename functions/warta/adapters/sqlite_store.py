@@ -1,0 +1,695 @@
+"""The Store on one SQLite file: for the CLI, `warta serve` and tests.
+
+Two processes may share the file (WAL, busy timeout), and one instance may be
+shared by threads (one connection behind a lock). Every conditional write is a
+single INSERT ... ON CONFLICT, so the database, not Python, decides who wins.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from warta.core.errors import StoreError
+from warta.core.model import (
+    Authority,
+    Item,
+    Official,
+    Page,
+    SendRecord,
+    SendStatus,
+    SourceState,
+    Story,
+    StorySource,
+    Subscriber,
+    SubscriberStatus,
+)
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+BUSY_TIMEOUT_S = 10.0
+"""How long a writer waits for another process's write lock before failing."""
+
+PURGE_EVERY = timedelta(hours=1)
+PURGE_GRACE = timedelta(days=1)
+"""Expired bands are only deleted this long after expiry, so a caller asking with
+a slightly earlier `now` than another still sees the same answer."""
+
+_MAX_PARAMS = 500
+"""Bound parameters per statement; old SQLite builds cap them at 999."""
+
+# One tuple of statements per schema version; never edit a released one, append.
+# Small rows found only by their primary key are WITHOUT ROWID; items carry
+# whole article texts, which SQLite stores better in an ordinary table.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """
+        CREATE TABLE IF NOT EXISTS items (
+            id            TEXT PRIMARY KEY,
+            source_id     TEXT NOT NULL,
+            url           TEXT NOT NULL,
+            title         TEXT NOT NULL,
+            text          TEXT NOT NULL,
+            published_at  TEXT NOT NULL,
+            authority     TEXT NOT NULL,
+            region        TEXT NOT NULL,
+            guid          TEXT,
+            election      INTEGER NOT NULL,
+            clarification INTEGER NOT NULL,
+            seen_at       TEXT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS source_state (
+            source_id       TEXT PRIMARY KEY,
+            etag            TEXT,
+            last_modified   TEXT,
+            next_poll_at    TEXT,
+            error_count     INTEGER NOT NULL,
+            last_error      TEXT,
+            last_success_at TEXT,
+            last_status     INTEGER,
+            moved_to        TEXT,
+            disabled        INTEGER NOT NULL
+        ) WITHOUT ROWID
+        """,
+        # No foreign key to stories: bands may be registered before the story row
+        # is written, and a DynamoDB store could not enforce one either.
+        """
+        CREATE TABLE IF NOT EXISTS story_bands (
+            band_key   TEXT NOT NULL,
+            story_id   TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            PRIMARY KEY (band_key, story_id)
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX IF NOT EXISTS story_bands_expiry ON story_bands (expires_at)",
+        """
+        CREATE TABLE IF NOT EXISTS stories (
+            id            TEXT PRIMARY KEY,
+            day           TEXT NOT NULL,
+            region        TEXT NOT NULL,
+            title         TEXT NOT NULL,
+            summary       TEXT NOT NULL,
+            published_at  TEXT NOT NULL,
+            created_at    TEXT NOT NULL,
+            election      INTEGER NOT NULL,
+            clarification INTEGER NOT NULL,
+            urgent        INTEGER NOT NULL,
+            sources       TEXT NOT NULL,
+            signature     TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS stories_by_day ON stories (day, created_at, id)",
+        """
+        CREATE TABLE IF NOT EXISTS subscribers (
+            id         TEXT PRIMARY KEY,
+            email      TEXT NOT NULL,
+            status     TEXT NOT NULL,
+            regions    TEXT NOT NULL,
+            name       TEXT,
+            created_at TEXT
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS subscribers_by_status ON subscribers (status, id)",
+        """
+        CREATE TABLE IF NOT EXISTS officials (
+            id     TEXT PRIMARY KEY,
+            name   TEXT NOT NULL,
+            role   TEXT NOT NULL,
+            region TEXT NOT NULL,
+            email  TEXT,
+            phone  TEXT,
+            active INTEGER NOT NULL
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS officials_by_active ON officials (active, id)",
+        # recipient_id is a subscriber or an official, so it cannot be a foreign key.
+        """
+        CREATE TABLE IF NOT EXISTS sends (
+            kind         TEXT NOT NULL,
+            key          TEXT NOT NULL,
+            recipient_id TEXT NOT NULL,
+            status       TEXT NOT NULL,
+            message_id   TEXT,
+            claimed_at   TEXT,
+            sent_at      TEXT,
+            PRIMARY KEY (kind, key, recipient_id)
+        ) WITHOUT ROWID
+        """,
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# -- conversions ---------------------------------------------------------------
+
+
+def _ts(value: datetime) -> str:
+    # Fixed width (always microseconds, always +00:00) so that text order is time order.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("the store only accepts timezone-aware datetimes")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _ts_or_none(value: datetime | None) -> str | None:
+    return None if value is None else _ts(value)
+
+
+def _dt(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _dt_or_none(value: str | None) -> datetime | None:
+    return None if value is None else _dt(value)
+
+
+def _encode_cursor(last_id: str) -> str:
+    return base64.urlsafe_b64encode(last_id.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError) as exc:
+        raise StoreError("invalid page cursor") from exc
+
+
+def _chunks(values: Sequence[str], size: int = _MAX_PARAMS) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _story_source_to_json(source: StorySource) -> dict[str, Any]:
+    return {
+        "source_id": source.source_id,
+        "name": source.name,
+        "url": source.url,
+        "authority": source.authority.value,
+        "item_id": source.item_id,
+        "published_at": _ts(source.published_at),
+    }
+
+
+def _story_source_from_json(data: dict[str, Any]) -> StorySource:
+    return StorySource(
+        source_id=data["source_id"],
+        name=data["name"],
+        url=data["url"],
+        authority=Authority(data["authority"]),
+        item_id=data["item_id"],
+        published_at=_dt(data["published_at"]),
+    )
+
+
+def _story_from_row(row: sqlite3.Row) -> Story:
+    return Story(
+        id=row["id"],
+        day=date.fromisoformat(row["day"]),
+        region=row["region"],
+        title=row["title"],
+        summary=row["summary"],
+        published_at=_dt(row["published_at"]),
+        created_at=_dt(row["created_at"]),
+        election=bool(row["election"]),
+        clarification=bool(row["clarification"]),
+        urgent=bool(row["urgent"]),
+        sources=tuple(_story_source_from_json(s) for s in json.loads(row["sources"])),
+        signature=tuple(int(v) for v in json.loads(row["signature"])),
+    )
+
+
+def _subscriber_from_row(row: sqlite3.Row) -> Subscriber:
+    return Subscriber(
+        id=row["id"],
+        email=row["email"],
+        status=SubscriberStatus(row["status"]),
+        regions=tuple(json.loads(row["regions"])),
+        name=row["name"],
+        created_at=_dt_or_none(row["created_at"]),
+    )
+
+
+def _official_from_row(row: sqlite3.Row) -> Official:
+    return Official(
+        id=row["id"],
+        name=row["name"],
+        role=row["role"],
+        region=row["region"],
+        email=row["email"],
+        phone=row["phone"],
+        active=bool(row["active"]),
+    )
+
+
+def _send_from_row(row: sqlite3.Row) -> SendRecord:
+    return SendRecord(
+        kind=row["kind"],
+        key=row["key"],
+        recipient_id=row["recipient_id"],
+        status=SendStatus(row["status"]),
+        message_id=row["message_id"],
+        claimed_at=_dt_or_none(row["claimed_at"]),
+        sent_at=_dt_or_none(row["sent_at"]),
+    )
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    # A failed COMMIT (busy) leaves the transaction open; close it so the
+    # connection stays usable, without masking the error that got us here.
+    if conn.in_transaction:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+# -- the store -----------------------------------------------------------------
+
+
+class SqliteStore:
+    """A Store (warta.core.ports.Store) kept in one SQLite file."""
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
+        self.path = str(path)
+        self._lock = threading.RLock()
+        self._next_purge: datetime | None = None
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we issue BEGIN ourselves, so a write transaction
+            # is exactly as long as the method that needs it.
+            self._conn = sqlite3.connect(
+                self.path,
+                timeout=busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError("cannot open the SQLite store") from exc
+        self._conn.row_factory = sqlite3.Row
+        try:
+            with self._guard("open"):
+                self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+                self._conn.execute("PRAGMA foreign_keys = ON")
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                # NORMAL is durable enough under WAL: a power cut loses at most the
+                # last commits, never corrupts the file.
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+                self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- lifecycle --------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- plumbing -----------------------------------------------------------------
+
+    @contextmanager
+    def _guard(self, op: str) -> Iterator[sqlite3.Connection]:
+        """Serialize use of the connection and turn sqlite3 errors into StoreError."""
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                # sqlite3 messages never quote bound values, but the error name is
+                # all a caller needs; the chained exception keeps the detail.
+                name = getattr(exc, "sqlite_errorname", type(exc).__name__)
+                raise StoreError(f"SQLite store: {op} failed ({name})") from exc
+
+    @contextmanager
+    def _write(self, op: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction. IMMEDIATE takes the write lock up front, so a
+        busy database makes us wait (busy timeout) instead of failing mid-way."""
+        with self._guard(op) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                _rollback(conn)
+                raise
+
+    def _migrate(self) -> None:
+        conn = self._conn
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"SQLite store schema version {version} is newer than this code ({SCHEMA_VERSION})"
+            )
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Read again under the write lock: another process may have migrated.
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            for number in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[number]:
+                    conn.execute(statement)
+                log.info("SQLite store migrated to schema version %d", number + 1)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback(conn)
+            raise
+
+    # -- items --------------------------------------------------------------------
+
+    def add_item_if_new(self, item: Item, *, seen_at: datetime) -> bool:
+        with self._write("add_item_if_new") as conn:
+            cur = conn.execute(
+                """
+                INSERT INTO items (id, source_id, url, title, text, published_at, authority,
+                                   region, guid, election, clarification, seen_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO NOTHING
+                """,
+                (
+                    item.id,
+                    item.source_id,
+                    item.url,
+                    item.title,
+                    item.text,
+                    _ts(item.published_at),
+                    item.authority.value,
+                    item.region,
+                    item.guid,
+                    int(item.election),
+                    int(item.clarification),
+                    _ts(seen_at),
+                ),
+            )
+            return cur.rowcount == 1
+
+    def has_item(self, item_id: str) -> bool:
+        with self._guard("has_item") as conn:
+            row = conn.execute("SELECT 1 FROM items WHERE id = ?", (item_id,)).fetchone()
+            return row is not None
+
+    # -- per-source state -----------------------------------------------------------
+
+    def get_source_state(self, source_id: str) -> SourceState | None:
+        with self._guard("get_source_state") as conn:
+            row = conn.execute(
+                "SELECT * FROM source_state WHERE source_id = ?", (source_id,)
+            ).fetchone()
+        if row is None:
+            return None
+        return SourceState(
+            source_id=row["source_id"],
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            next_poll_at=_dt_or_none(row["next_poll_at"]),
+            error_count=row["error_count"],
+            last_error=row["last_error"],
+            last_success_at=_dt_or_none(row["last_success_at"]),
+            last_status=row["last_status"],
+            moved_to=row["moved_to"],
+            disabled=bool(row["disabled"]),
+        )
+
+    def put_source_state(self, state: SourceState) -> None:
+        with self._write("put_source_state") as conn:
+            conn.execute(
+                """
+                INSERT OR REPLACE INTO source_state
+                    (source_id, etag, last_modified, next_poll_at, error_count, last_error,
+                     last_success_at, last_status, moved_to, disabled)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    state.source_id,
+                    state.etag,
+                    state.last_modified,
+                    _ts_or_none(state.next_poll_at),
+                    state.error_count,
+                    state.last_error,
+                    _ts_or_none(state.last_success_at),
+                    state.last_status,
+                    state.moved_to,
+                    int(state.disabled),
+                ),
+            )
+
+    # -- near-duplicate lookup --------------------------------------------------------
+
+    def find_story_candidates(self, band_keys: Sequence[str], *, now: datetime) -> set[str]:
+        keys = list(dict.fromkeys(band_keys))
+        found: set[str] = set()
+        if keys:
+            at = _ts(now)
+            with self._guard("find_story_candidates") as conn:
+                for chunk in _chunks(keys):
+                    marks = ",".join("?" * len(chunk))
+                    rows = conn.execute(
+                        f"SELECT DISTINCT story_id FROM story_bands "  # noqa: S608 (? marks only)
+                        f"WHERE band_key IN ({marks}) AND expires_at > ?",
+                        (*chunk, at),
+                    ).fetchall()
+                    found.update(row["story_id"] for row in rows)
+        self._maybe_purge(now)
+        return found
+
+    def _maybe_purge(self, now: datetime) -> None:
+        # Opportunistic and best effort: a busy database or a failure here must not
+        # fail the lookup that triggered it; the next hour tries again.
+        with self._lock:
+            if self._next_purge is not None and now < self._next_purge:
+                return
+            self._next_purge = now + PURGE_EVERY
+            try:
+                with self._write("purge story bands") as conn:
+                    conn.execute(
+                        "DELETE FROM story_bands WHERE expires_at <= ?", (_ts(now - PURGE_GRACE),)
+                    )
+            except StoreError:
+                log.warning("SQLite store: purging expired story bands failed", exc_info=True)
+
+    def add_story_bands(
+        self, band_keys: Sequence[str], story_id: str, *, expires_at: datetime
+    ) -> None:
+        keys = list(dict.fromkeys(band_keys))
+        if not keys:
+            return
+        until = _ts(expires_at)
+        with self._write("add_story_bands") as conn:
+            conn.executemany(
+                """
+                INSERT INTO story_bands (band_key, story_id, expires_at) VALUES (?, ?, ?)
+                ON CONFLICT (band_key, story_id) DO UPDATE SET expires_at = excluded.expires_at
+                """,
+                [(key, story_id, until) for key in keys],
+            )
+
+    # -- stories ------------------------------------------------------------------------
+
+    def put_story(self, story: Story) -> None:
+        with self._write("put_story") as conn:
+            conn.execute(
+                """
+                INSERT OR REPLACE INTO stories
+                    (id, day, region, title, summary, published_at, created_at, election,
+                     clarification, urgent, sources, signature)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    story.id,
+                    story.day.isoformat(),
+                    story.region,
+                    story.title,
+                    story.summary,
+                    _ts(story.published_at),
+                    _ts(story.created_at),
+                    int(story.election),
+                    int(story.clarification),
+                    int(story.urgent),
+                    json.dumps(
+                        [_story_source_to_json(s) for s in story.sources], ensure_ascii=False
+                    ),
+                    json.dumps([int(v) for v in story.signature]),
+                ),
+            )
+
+    def get_story(self, story_id: str) -> Story | None:
+        with self._guard("get_story") as conn:
+            row = conn.execute("SELECT * FROM stories WHERE id = ?", (story_id,)).fetchone()
+        return None if row is None else _story_from_row(row)
+
+    def stories_of_day(self, day: date, regions: Iterable[str] | None = None) -> list[Story]:
+        params: list[str] = [day.isoformat()]
+        where = "day = ?"
+        if regions is not None:
+            wanted = list(dict.fromkeys(regions))
+            if not wanted:
+                return []
+            # A handful of regions at most (a subscriber's choice), far below the cap.
+            where += f" AND region IN ({','.join('?' * len(wanted))})"
+            params.extend(wanted)
+        with self._guard("stories_of_day") as conn:
+            rows = conn.execute(
+                f"SELECT * FROM stories WHERE {where} ORDER BY created_at, id",  # noqa: S608 (? marks only)
+                params,
+            ).fetchall()
+        return [_story_from_row(row) for row in rows]
+
+    # -- subscribers and officials ---------------------------------------------------------
+
+    def put_subscriber(self, subscriber: Subscriber) -> None:
+        with self._write("put_subscriber") as conn:
+            conn.execute(
+                """
+                INSERT OR REPLACE INTO subscribers (id, email, status, regions, name, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    subscriber.id,
+                    subscriber.email,
+                    subscriber.status.value,
+                    json.dumps(list(subscriber.regions), ensure_ascii=False),
+                    subscriber.name,
+                    _ts_or_none(subscriber.created_at),
+                ),
+            )
+
+    def get_subscriber(self, subscriber_id: str) -> Subscriber | None:
+        with self._guard("get_subscriber") as conn:
+            row = conn.execute(
+                "SELECT * FROM subscribers WHERE id = ?", (subscriber_id,)
+            ).fetchone()
+        return None if row is None else _subscriber_from_row(row)
+
+    def subscribers_page(
+        self, status: SubscriberStatus, *, cursor: str | None = None, limit: int = 100
+    ) -> Page[Subscriber]:
+        rows = self._page(
+            "subscribers_page",
+            "SELECT * FROM subscribers WHERE status = ? AND id > ? ORDER BY id LIMIT ?",
+            SubscriberStatus(status).value,
+            cursor,
+            limit,
+        )
+        return self._to_page([_subscriber_from_row(r) for r in rows], limit, lambda s: s.id)
+
+    def put_official(self, official: Official) -> None:
+        with self._write("put_official") as conn:
+            conn.execute(
+                """
+                INSERT OR REPLACE INTO officials (id, name, role, region, email, phone, active)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+                (
+                    official.id,
+                    official.name,
+                    official.role,
+                    official.region,
+                    official.email,
+                    official.phone,
+                    int(official.active),
+                ),
+            )
+
+    def officials_page(self, *, cursor: str | None = None, limit: int = 100) -> Page[Official]:
+        rows = self._page(
+            "officials_page",
+            "SELECT * FROM officials WHERE active = ? AND id > ? ORDER BY id LIMIT ?",
+            1,
+            cursor,
+            limit,
+        )
+        return self._to_page([_official_from_row(r) for r in rows], limit, lambda o: o.id)
+
+    def _page(
+        self, op: str, sql: str, key: str | int, cursor: str | None, limit: int
+    ) -> list[sqlite3.Row]:
+        # Keyset pagination: "id > last id seen" stays correct and cheap while rows
+        # are added or change status between pages, where OFFSET would skip or repeat.
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        after = "" if cursor is None else _decode_cursor(cursor)
+        with self._guard(op) as conn:
+            # One row more than asked tells whether a next page exists, so the last
+            # page comes back with cursor None instead of an empty extra page.
+            return conn.execute(sql, (key, after, limit + 1)).fetchall()
+
+    @staticmethod
+    def _to_page(rows: list[_T], limit: int, id_of: Callable[[_T], str]) -> Page[_T]:
+        if len(rows) > limit:
+            kept = rows[:limit]
+            return Page(items=tuple(kept), cursor=_encode_cursor(id_of(kept[-1])))
+        return Page(items=tuple(rows), cursor=None)
+
+    # -- sent ledger -----------------------------------------------------------------------
+
+    def claim_send(self, kind: str, key: str, recipient_id: str, *, now: datetime) -> bool:
+        with self._write("claim_send") as conn:
+            cur = conn.execute(
+                """
+                INSERT INTO sends (kind, key, recipient_id, status, claimed_at)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (kind, key, recipient_id) DO NOTHING
+                """,
+                (kind, key, recipient_id, SendStatus.PENDING.value, _ts(now)),
+            )
+            return cur.rowcount == 1
+
+    def complete_send(
+        self, kind: str, key: str, recipient_id: str, *, message_id: str, now: datetime
+    ) -> None:
+        # An upsert, not a bare UPDATE: if the claim row vanished (released by
+        # mistake, store restored) the message still went out, and recording it is
+        # what keeps it from being sent twice.
+        at = _ts(now)
+        with self._write("complete_send") as conn:
+            conn.execute(
+                """
+                INSERT INTO sends (kind, key, recipient_id, status, message_id, claimed_at,
+                                   sent_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (kind, key, recipient_id) DO UPDATE SET
+                    status = excluded.status,
+                    message_id = excluded.message_id,
+                    sent_at = excluded.sent_at
+                """,
+                (kind, key, recipient_id, SendStatus.SENT.value, message_id, at, at),
+            )
+
+    def release_send(self, kind: str, key: str, recipient_id: str) -> None:
+        with self._write("release_send") as conn:
+            conn.execute(
+                "DELETE FROM sends WHERE kind = ? AND key = ? AND recipient_id = ? AND status = ?",
+                (kind, key, recipient_id, SendStatus.PENDING.value),
+            )
+
+    def get_send(self, kind: str, key: str, recipient_id: str) -> SendRecord | None:
+        with self._guard("get_send") as conn:
+            row = conn.execute(
+                "SELECT * FROM sends WHERE kind = ? AND key = ? AND recipient_id = ?",
+                (kind, key, recipient_id),
+            ).fetchone()
+        return None if row is None else _send_from_row(row)
