@@ -33,7 +33,7 @@ INDONESIAN_DATE = re.compile(
 NEW_CLARIFICATION = """
     <item>
       <title>[HOAKS] Pesan Berantai KPU Soal Pencoblosan Diundur Sepekan</title>
-      <link>https://cekfakta.contoh.id/2024/hoaks-pencoblosan-diundur-sepekan</link>
+      <link>https://cekfakta.example.id/2024/hoaks-pencoblosan-diundur-sepekan</link>
       <guid isPermaLink="false">cekfakta-tambahan-1</guid>
       <pubDate>{{date:rfc822:-10m}}</pubDate>
       <description><![CDATA[<p>Beredar pesan berantai yang menyebut KPU mengundur hari
@@ -186,3 +186,24 @@ def test_no_script_from_a_feed_reaches_html_as_a_live_tag(demo: Demo) -> None:
             value.strip().lower().startswith("javascript:")
             for value in tree.xpath("//@href")
         )
+
+
+def test_republished_press_release_appears_once_naming_all_its_sources(demo: Demo) -> None:
+    demo.run()
+    national = [m for m in demo.messages("digest") if str(m["To"]).startswith("rina.wulandari@")]
+    assert len(national) == 1
+    tree = lxml_html.fromstring(_html_part(national[0]))
+
+    headings = [h for h in tree.xpath("//h2") if "Jadwal Rekapitulasi" in h.text_content()]
+    assert len(headings) == 1
+    block = headings[0].getparent()
+    links = block.xpath(".//li/a")
+    assert sorted(a.text_content() for a in links) == [
+        "Bawaslu RI (contoh)",
+        "KPU RI (contoh)",
+        "Puspen Kemendagri (contoh)",
+    ]
+    hosts = {a.get("href").split("/")[2] for a in links}
+    assert hosts == {"www.kpu.go.id", "www.bawaslu.go.id", "www.kemendagri.go.id"}
+    assert "Dikonfirmasi 3 sumber resmi" in block.text_content()
+    assert _text_part(national[0]).count("Jadwal Rekapitulasi") == 1

@@ -1,0 +1,212 @@
+"""The Parser for RSS 0.9x/1.0/2.0 and Atom feeds, built on feedparser."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import feedparser
+
+from warta.core.errors import ParseError
+from warta.core.model import FetchResult, Item, Source
+from warta.ingest.dates import parse_date
+from warta.ingest.normalize import (
+    canonical_url,
+    clean_title,
+    html_to_text,
+    item_id,
+    plain_to_text,
+)
+
+# Internal entity declarations are how "billion laughs" and external-entity
+# attacks start; no real feed needs them, so such a document is refused before
+# any XML parser sees it.
+_ENTITY_DECL = re.compile(r"<!ENTITY", re.IGNORECASE)
+_FIRST_ELEMENT = re.compile(r"<[A-Za-z_]")
+# Comments and processing instructions may hold "<tag" text that would end the
+# prolog early and hide a declaration after them.
+_COMMENT_OR_PI = re.compile(r"<!--.*?(?:-->|\Z)|<\?.*?(?:\?>|\Z)", re.DOTALL)
+
+# A feed whose item claims a date further ahead than this has a broken clock
+# or zone; the time we saw the item is the better guess.
+_FUTURE_LIMIT = timedelta(days=1)
+
+_UNTITLED_LENGTH = 90
+
+
+def _prolog(body: bytes) -> str:
+    """The document up to its first element, decoded well enough to search."""
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body[:4]:
+        big_endian = body.startswith(b"\xfe\xff") or body[:1] == b"\x00"
+        text = body.decode("utf-16-be" if big_endian else "utf-16-le", errors="ignore")
+    else:
+        text = body.decode("latin-1")
+    text = _COMMENT_OR_PI.sub("", text)
+    match = _FIRST_ELEMENT.search(text)
+    return text[: match.start()] if match else text
+
+
+def _check_no_entities(body: bytes) -> None:
+    if _ENTITY_DECL.search(_prolog(body)):
+        raise ParseError("document declares XML entities")
+
+
+def _is_web_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def _entry_link(entry: Any, base: str) -> str:
+    candidates = [entry.get("link") or ""]
+    candidates += [
+        link.get("href") or ""
+        for link in entry.get("links") or []
+        if link.get("rel", "alternate") == "alternate"
+    ]
+    for candidate in candidates:
+        if candidate.strip():
+            absolute = canonical_url(candidate, base)
+            # javascript:, data: and friends must never reach an email link.
+            if _is_web_url(absolute):
+                return absolute
+    guid = entry.get("id") or ""
+    if _is_web_url(guid):
+        return canonical_url(guid)
+    return ""
+
+
+def _to_text(value: str, content_type: str | None) -> str:
+    if content_type == "text/plain":
+        return plain_to_text(value)
+    return html_to_text(value)
+
+
+def _entry_text(entry: Any) -> str:
+    # content:encoded and Atom <content> are the full article; the summary is
+    # often a teaser, so it is used only when there is no content.
+    for content in entry.get("content") or []:
+        text = _to_text(content.get("value") or "", content.get("type"))
+        if text:
+            return text
+    # feedparser files RSS <description> and Atom <summary> both under "summary".
+    detail = entry.get("summary_detail") or {}
+    return _to_text(entry.get("summary") or "", detail.get("type"))
+
+
+def _entry_published(entry: Any, source: Source, seen_at: datetime) -> datetime:
+    # Our own parser first: feedparser misreads Indonesian month names and
+    # WIB, and its *_parsed values have already lost the original zone.
+    # dict.get: FeedParserDict.get would map a missing "updated" to "published"
+    # with a deprecation warning; each key is tried in turn here anyway.
+    for key in ("published", "updated", "created"):
+        raw = dict.get(entry, key)
+        if raw:
+            parsed = parse_date(raw, default_tz=source.timezone, now=seen_at)
+            if parsed is not None:
+                return _not_future(parsed, seen_at)
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        struct = dict.get(entry, key)
+        if struct:
+            try:
+                year, month, day, hour, minute, second = struct[:6]
+                when = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+                return _not_future(when, seen_at)
+            except (TypeError, ValueError):
+                continue
+    return seen_at.astimezone(UTC)
+
+
+def _not_future(when: datetime, seen_at: datetime) -> datetime:
+    return seen_at.astimezone(UTC) if when > seen_at + _FUTURE_LIMIT else when
+
+
+def _untitled(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    if len(first) <= _UNTITLED_LENGTH:
+        return first
+    return first[:_UNTITLED_LENGTH].rsplit(" ", 1)[0] + "…"
+
+
+def parse_feed(source: Source, result: FetchResult, *, seen_at: datetime) -> list[Item]:
+    """Items of an RSS or Atom document, in feed order, not yet classified.
+
+    Raises ParseError when the body is not a feed or declares XML entities.
+    A sloppy feed (bozo) that still yields entries is used.
+    """
+    _check_no_entities(result.body)
+    headers: dict[str, str] = {}
+    content_type = result.headers.get("content-type")
+    if content_type:
+        # Passed on so that feedparser honours the charset the server declared.
+        headers["content-type"] = content_type
+    # No content-location: feedparser would resolve every GUID against it and
+    # turn the counter GUID "4" into a URL. Links are resolved here instead.
+    # A stream, not the bytes themselves: feedparser first tries to open() a
+    # bytes argument as a local file name. Its sanitizer is off because it
+    # keeps the inner text of <iframe> and friends; html_to_text drops them.
+    parsed = feedparser.parse(
+        io.BytesIO(result.body),
+        response_headers=headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    entries = parsed.get("entries") or []
+    if not entries and not parsed.get("version"):
+        reason = parsed.get("bozo_exception") if parsed.get("bozo") else None
+        raise ParseError(f"not an RSS or Atom feed: {reason or 'no feed elements found'}")
+
+    feed_link = (parsed.get("feed") or {}).get("link") or ""
+    fallback_url = canonical_url(feed_link, result.url) if feed_link else canonical_url(result.url)
+    if not _is_web_url(fallback_url):
+        fallback_url = canonical_url(result.url)
+
+    guids = Counter((entry.get("id") or "").strip() for entry in entries)
+    # Relative item links belong to the site the feed describes, which is not
+    # always where the feed is served from (a mirror, a feed proxy, the demo).
+    base = fallback_url if _is_web_url(feed_link) else result.url
+    links = [_entry_link(entry, base) for entry in entries]
+    url_counts = Counter(links)
+    duplicate_guids = {g for g, n in guids.items() if g and n > 1}
+    duplicate_urls = {u for u, n in url_counts.items() if u and n > 1}
+
+    items: list[Item] = []
+    seen_ids: set[str] = set()
+    for entry, link in zip(entries, links, strict=True):
+        text = _entry_text(entry)
+        title = clean_title(entry.get("title") or "")
+        if not title and not text:
+            continue
+        guid = (entry.get("id") or "").strip() or None
+        identity, _how = item_id(
+            source.id,
+            guid,
+            link or None,
+            title,
+            text,
+            duplicate_guids=duplicate_guids,
+            duplicate_urls=duplicate_urls,
+        )
+        if identity in seen_ids:
+            continue  # the same entry listed twice in one document
+        seen_ids.add(identity)
+        items.append(
+            Item(
+                id=identity,
+                source_id=source.id,
+                url=link or fallback_url,
+                title=title or _untitled(text),
+                text=text,
+                published_at=_entry_published(entry, source, seen_at),
+                authority=source.authority,
+                region=source.region,
+                guid=guid,
+            )
+        )
+    return items
