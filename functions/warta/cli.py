@@ -51,7 +51,9 @@ def _digest_day(value: str, now: datetime) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"--digest must be today, yesterday, none or YYYY-MM-DD, not {value!r}") from None
+        raise ConfigError(
+            f"--digest must be today, yesterday, none or YYYY-MM-DD, not {value!r}"
+        ) from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -206,8 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     run = sub.add_parser("run", help="one cycle: fetch due sources, send alerts, send a digest")
-    run.add_argument("--sources", type=Path, help="sources file (default: WARTA_SOURCES or the bundled one)")
-    run.add_argument("--digest", default="none", help="today, yesterday, none (default) or YYYY-MM-DD")
+    run.add_argument(
+        "--sources", type=Path, help="sources file (default: WARTA_SOURCES or the bundled one)"
+    )
+    run.add_argument(
+        "--digest", default="none", help="today, yesterday, none (default) or YYYY-MM-DD"
+    )
     run.add_argument("--all", action="store_true", help="fetch every enabled source, due or not")
     run.set_defaults(func=cmd_run)
 
@@ -218,7 +224,10 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--region", default=NATIONAL)
     preview.add_argument("--timezone", default="Asia/Jakarta")
     preview.add_argument(
-        "--allow-address", action="append", default=[], help="let the fetch reach this private address"
+        "--allow-address",
+        action="append",
+        default=[],
+        help="let the fetch reach this private address",
     )
     preview.set_defaults(func=cmd_preview)
 

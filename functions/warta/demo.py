@@ -23,7 +23,9 @@ def latest_digest_preview(outbox: Path) -> Path | None:
     return previews[-1] if previews else None
 
 
-def run_demo(settings: Settings, *, samples: Path | None = None, progress: Progress = print) -> CycleReport:
+def run_demo(
+    settings: Settings, *, samples: Path | None = None, progress: Progress = print
+) -> CycleReport:
     samples = samples or events_dir()
     app = build_local(settings)
     try:
@@ -54,7 +56,9 @@ def summarize(report: CycleReport, settings: Settings, progress: Progress) -> No
         + (f" ({report.sources_failed} failed)" if report.sources_failed else "")
     )
     progress(f"  new items:         {report.new_items}")
-    progress(f"  new stories:       {report.new_stories} ({report.urgent_stories} urgent clarifications)")
+    progress(
+        f"  new stories:       {report.new_stories} ({report.urgent_stories} urgent clarifications)"
+    )
     progress(
         f"  messages written:  {written} ({report.digests_sent} digests, "
         f"{alert_emails} alert emails) and {sms} SMS"

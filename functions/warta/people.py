@@ -70,7 +70,7 @@ def seed_people(store: Store, path: Path, now: datetime) -> int:
         if store.get_subscriber(subscriber.id) is None:
             store.put_subscriber(subscriber)
             added += 1
-    known = set()
+    known: set[str] = set()
     cursor: str | None = None
     while True:
         page = store.officials_page(cursor=cursor, limit=100)

@@ -99,7 +99,9 @@ def _public_url(raw: str) -> str:
 def _sender(raw: str) -> str:
     name, address = parseaddr(raw)
     if "@" not in address:
-        raise ConfigError(f"WARTA_SENDER must be an address such as 'Warta <warta@example.id>', not {raw!r}")
+        raise ConfigError(
+            f"WARTA_SENDER must be an address such as 'Warta <warta@example.id>', not {raw!r}"
+        )
     local, _, domain = address.rpartition("@")
     return str(Address(display_name=name, username=local, domain=domain))
 
@@ -110,7 +112,9 @@ def local_secret(home: Path) -> bytes:
     if path.exists():
         value = path.read_text(encoding="ascii").strip()
         if len(value) < 32:
-            raise ConfigError(f"{path} is too short to be a signing secret; delete it to make a new one")
+            raise ConfigError(
+                f"{path} is too short to be a signing secret; delete it to make a new one"
+            )
         return value.encode("ascii")
     home.mkdir(parents=True, exist_ok=True)
     value = secrets.token_hex(32)

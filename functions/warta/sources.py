@@ -89,7 +89,9 @@ def parse_source(raw: dict[str, Any], where: str, substitutions: dict[str, str])
     )
 
 
-def parse_sources(text: str, where: str, substitutions: dict[str, str] | None = None) -> list[Source]:
+def parse_sources(
+    text: str, where: str, substitutions: dict[str, str] | None = None
+) -> list[Source]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

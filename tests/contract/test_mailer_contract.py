@@ -47,7 +47,9 @@ def mailer(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Mailer, Deli
 
 def _message(to: str = "pembaca@warga.example", subject: str = "Warta Pemilu") -> EmailMessage:
     return build_message(
-        Rendered(subject=subject, text="Halo, ini ringkasan.\n", html="<p>Halo, ini ringkasan.</p>"),
+        Rendered(
+            subject=subject, text="Halo, ini ringkasan.\n", html="<p>Halo, ini ringkasan.</p>"
+        ),
         sender="Warta Pemilu <warta@warta.example>",
         to=to,
         unsubscribe="https://warta.example/unsubscribe?subscriber=sub-1&token=abc",
@@ -77,7 +79,10 @@ def test_delivered_message_keeps_headers_and_both_parts(mailer: tuple[Mailer, De
     assert message.defects == []
     assert message["Subject"] == "Klarifikasi: Surat Suara Tidak Dicoblos"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert message["List-Unsubscribe"] == "<https://warta.example/unsubscribe?subscriber=sub-1&token=abc>"
+    assert (
+        message["List-Unsubscribe"]
+        == "<https://warta.example/unsubscribe?subscriber=sub-1&token=abc>"
+    )
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
     assert text is not None and "Halo, ini ringkasan." in text.get_content()

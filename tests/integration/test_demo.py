@@ -183,8 +183,7 @@ def test_no_script_from_a_feed_reaches_html_as_a_live_tag(demo: Demo) -> None:
         assert tree.xpath("//iframe") == []
         assert "<script" not in page.lower()
         assert not any(
-            value.strip().lower().startswith("javascript:")
-            for value in tree.xpath("//@href")
+            value.strip().lower().startswith("javascript:") for value in tree.xpath("//@href")
         )
 
 

@@ -181,8 +181,9 @@ def test_relative_links_are_resolved_against_the_site_the_feed_describes(
     feeds: dict[str, list[Item]],
 ) -> None:
     dkpp_urls = [i.url for i in feeds["dkpp.atom"]]
-    assert "https://dkpp.go.id/berita/2024/02/dkpp-jatuhkan-sanksi-peringatan-kepada-dua-anggota-ppk" in (
-        dkpp_urls
+    assert (
+        "https://dkpp.go.id/berita/2024/02/dkpp-jatuhkan-sanksi-peringatan-kepada-dua-anggota-ppk"
+        in (dkpp_urls)
     )
     kediri_urls = [i.url for i in feeds["kediri.xml"]]
     assert (

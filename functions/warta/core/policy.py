@@ -27,5 +27,5 @@ def next_poll(
     base = timedelta(minutes=poll_minutes)
     if error_count > 0:
         base = min(base * (2 ** min(error_count, 16)), max(MAX_BACKOFF, base))
-    spread = (rng or random).uniform(-jitter, jitter) if jitter else 0.0  # noqa: S311 - not security
+    spread = (rng or random).uniform(-jitter, jitter) if jitter else 0.0
     return now + base * (1 + spread)

@@ -53,9 +53,9 @@ def due_sources(sources: Iterable[Source], store: Store, now: datetime) -> list[
         if not source.enabled:
             continue
         state = store.get_source_state(source.id)
-        if state is None:
-            due.append(source)
-        elif not state.disabled and (state.next_poll_at is None or state.next_poll_at <= now):
+        if state is None or (
+            not state.disabled and (state.next_poll_at is None or state.next_poll_at <= now)
+        ):
             due.append(source)
     return due
 
@@ -204,4 +204,3 @@ class Ingest:
         report.new_stories.append(story.id)
         if story.urgent:
             report.urgent_stories.append(story.id)
-

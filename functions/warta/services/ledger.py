@@ -43,7 +43,8 @@ def send_once(
         store.release_send(kind, key, recipient_id)
         # The recipient is named by id only: addresses never go into logs.
         logger.warning(
-            "send failed", extra={"kind": kind, "key": key, "recipient_id": recipient_id, "error": str(exc)}
+            "send failed",
+            extra={"kind": kind, "key": key, "recipient_id": recipient_id, "error": str(exc)},
         )
         return Outcome.FAILED
     except BaseException:
