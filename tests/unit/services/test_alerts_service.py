@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+from datetime import date
+
+from warta.adapters.sqlite_store import SqliteStore
+from warta.core.model import Authority, Official, Story, StorySource
+from warta.services.alerts import SMS_LIMIT, Alerts
+
+from .conftest import (
+    LETTERHEAD,
+    NOW,
+    CountingRenderer,
+    FixedClock,
+    RecordingMailer,
+    RecordingNotifier,
+)
+
+
+def story(
+    region: str = "national",
+    urgent: bool = True,
+    title: str = "KPU Bantah Isu Surat Suara Dicoblos",
+) -> Story:
+    return Story(
+        id="st-1",
+        day=date(2026, 11, 28),
+        region=region,
+        title=title,
+        summary="KPU menegaskan video surat suara tercoblos tidak benar.",
+        published_at=NOW,
+        created_at=NOW,
+        election=True,
+        clarification=urgent,
+        urgent=urgent,
+        sources=(
+            StorySource(
+                "kpu-ri", "KPU RI", "https://www.kpu.go.id/berita/1", Authority.KPU, "i1", NOW
+            ),
+        ),
+    )
+
+
+def official(
+    official_id: str, region: str, email: str | None = None, phone: str | None = None
+) -> Official:
+    return Official(
+        id=official_id, name="Petugas", role="Staf", region=region, email=email, phone=phone
+    )
+
+
+def alerts(
+    store: SqliteStore, clock: FixedClock, mailer: RecordingMailer, notifier: RecordingNotifier
+) -> Alerts:
+    return Alerts(
+        store=store,
+        mailer=mailer,
+        notifier=notifier,
+        renderer=CountingRenderer(),
+        clock=clock,
+        letterhead=LETTERHEAD,
+        page_size=2,  # several pages with a handful of officials
+    )
+
+
+def test_only_officials_of_the_story_region_are_alerted(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(story(region="35.71"))
+    for o in (
+        official("kediri", "35.71", email="kediri@petugas.example"),
+        official("mojoroto", "35.71.02", email="mojoroto@petugas.example"),
+        official("surabaya", "35.78", email="surabaya@petugas.example"),
+        official("ri", "national", email="ri@petugas.example"),
+        official("jakarta", "31", email="jakarta@petugas.example"),
+    ):
+        store.put_official(o)
+    mailer, notifier = RecordingMailer(), RecordingNotifier()
+
+    report = alerts(store, clock, mailer, notifier).story("st-1")
+
+    assert sorted(str(m["To"]) for m in mailer.sent) == [
+        "kediri@petugas.example",
+        "mojoroto@petugas.example",
+        "ri@petugas.example",
+    ]
+    assert (report.officials, report.emails, report.sms) == (3, 3, 0)
+
+
+def test_second_call_for_the_same_story_sends_nothing(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(story())
+    store.put_official(
+        official("ri", "national", email="ri@petugas.example", phone="+6281100000002")
+    )
+    mailer, notifier = RecordingMailer(), RecordingNotifier()
+    service = alerts(store, clock, mailer, notifier)
+
+    service.story("st-1")
+    again = service.story("st-1")
+
+    assert (len(mailer.sent), len(notifier.sent)) == (1, 1)
+    assert (again.emails, again.sms, again.already) == (0, 0, 2)
+
+
+def test_failed_email_is_retried_by_the_next_run(store: SqliteStore, clock: FixedClock) -> None:
+    store.put_story(story())
+    store.put_official(official("ri", "national", email="ri@petugas.example"))
+    mailer, notifier = RecordingMailer(fail_for={"ri@petugas.example"}), RecordingNotifier()
+    service = alerts(store, clock, mailer, notifier)
+
+    first = service.story("st-1")
+    mailer.fail_for.clear()
+    second = service.story("st-1")
+
+    assert (first.failed, first.emails) == (1, 0)
+    assert (second.failed, second.emails) == (0, 1)
+    record = store.get_send("alert-email", "st-1", "ri")
+    assert record is not None and record.message_id == "provider-1"
+
+
+def test_story_that_is_not_urgent_alerts_nobody(store: SqliteStore, clock: FixedClock) -> None:
+    store.put_story(story(urgent=False))
+    store.put_official(official("ri", "national", email="ri@petugas.example"))
+    mailer = RecordingMailer()
+
+    report = alerts(store, clock, mailer, RecordingNotifier()).story("st-1")
+
+    assert report.skipped == "not urgent"
+    assert mailer.sent == []
+
+
+def test_sms_fits_two_segments_and_keeps_the_link(store: SqliteStore, clock: FixedClock) -> None:
+    store.put_story(story(title="Klarifikasi " + "sangat panjang " * 40))
+    store.put_official(official("ri", "national", phone="+6281100000002"))
+    notifier = RecordingNotifier()
+
+    alerts(store, clock, RecordingMailer(), notifier).story("st-1")
+
+    ((phone, text),) = notifier.sent
+    assert phone == "+6281100000002"
+    assert len(text) <= SMS_LIMIT
+    assert "https://www.kpu.go.id/berita/1" in text
