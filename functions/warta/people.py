@@ -70,16 +70,9 @@ def seed_people(store: Store, path: Path, now: datetime) -> int:
         if store.get_subscriber(subscriber.id) is None:
             store.put_subscriber(subscriber)
             added += 1
-    known: set[str] = set()
-    cursor: str | None = None
-    while True:
-        page = store.officials_page(cursor=cursor, limit=100)
-        known.update(o.id for o in page.items)
-        cursor = page.cursor
-        if cursor is None:
-            break
     for official in officials:
-        if official.id not in known:
+        # A known official keeps their record, even when an admin deactivated them.
+        if store.get_official(official.id) is None:
             store.put_official(official)
             added += 1
     return added

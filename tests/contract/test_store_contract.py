@@ -552,6 +552,15 @@ def test_officials_page_leaves_out_inactive_officials(store: Store) -> None:
     assert ids(official_pages(store, 10)) == ["off-001", "off-003"]
 
 
+def test_official_is_found_by_id_active_or_not(store: Store) -> None:
+    active, inactive = make_official("off-001"), make_official("off-002", active=False)
+    store.put_official(active)
+    store.put_official(inactive)
+    assert store.get_official("off-001") == active
+    assert store.get_official("off-002") == inactive
+    assert store.get_official("off-404") is None
+
+
 def test_official_made_inactive_leaves_the_listing(store: Store) -> None:
     store.put_official(make_official("off-001"))
     store.put_official(make_official("off-001", active=False))

@@ -614,6 +614,11 @@ class SqliteStore:
                 ),
             )
 
+    def get_official(self, official_id: str) -> Official | None:
+        with self._guard("get_official") as conn:
+            row = conn.execute("SELECT * FROM officials WHERE id = ?", (official_id,)).fetchone()
+        return None if row is None else _official_from_row(row)
+
     def officials_page(self, *, cursor: str | None = None, limit: int = 100) -> Page[Official]:
         rows = self._page(
             "officials_page",

@@ -127,6 +127,10 @@ class Store(Protocol):
 
     def put_official(self, official: Official) -> None: ...
 
+    def get_official(self, official_id: str) -> Official | None:
+        """The official with that id, active or not."""
+        ...
+
     def officials_page(self, *, cursor: str | None = None, limit: int = 100) -> Page[Official]:
         """One page of active officials, in a stable order."""
         ...
