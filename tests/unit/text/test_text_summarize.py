@@ -48,8 +48,12 @@ def test_skips_boilerplate_sentences(boilerplate: str) -> None:
     assert summary.startswith("KPU menetapkan jadwal kampanye")
 
 
-def test_cuts_dateline_from_first_sentence() -> None:
-    text = "Jakarta (ANTARA) - Bawaslu menemukan dugaan politik uang di tiga kecamatan."
+@pytest.mark.parametrize(
+    "dateline",
+    ["Jakarta (ANTARA) - ", "Jakarta, Kompas.com - ", "Jakarta, kpu.go.id – ", "KEDIRI - "],
+)
+def test_cuts_dateline_from_first_sentence(dateline: str) -> None:
+    text = dateline + "Bawaslu menemukan dugaan politik uang di tiga kecamatan."
     assert clean_sentences(text) == ["Bawaslu menemukan dugaan politik uang di tiga kecamatan."]
 
 
