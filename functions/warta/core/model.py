@@ -7,6 +7,7 @@ person.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -63,6 +64,8 @@ class Source:
     poll_minutes: int = 30
     allow_addresses: tuple[str, ...] = ()
     """Addresses the fetch guard lets through for this source (self-hosted, demo)."""
+    extract: Mapping[str, str] = field(default_factory=dict)
+    """How to find items in a json or html source (JSON paths or CSS selectors by field)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,13 @@ class SourceState:
     last_status: int | None = None
     moved_to: str | None = None
     disabled: bool = False
+    failing_since: datetime | None = None
+    """Start of the current run of failures; None while the source works."""
+    last_new_item_at: datetime | None = None
+    """When the source last brought an item Warta had not seen: how quiet it has gone."""
+    notified_at: datetime | None = None
+    notified_reason: str | None = None
+    """The last health message sent to admins about this source, so it is sent once."""
 
 
 @dataclass(frozen=True, slots=True)
