@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench eval clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Warta needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -26,6 +26,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check functions tests
 	$(BIN)/ruff format --check functions tests
 	$(BIN)/mypy
+
+# Speed figures, each a ratio against a baseline measured in the same run.
+bench: $(STAMP)
+	$(BIN)/python bench/bench_ingest.py
+
+# Quality figures of the Indonesian text pipeline (IndoSum is read from ../shared/data).
+eval: $(STAMP)
+	$(BIN)/python bench/eval_summarizer.py
+	$(BIN)/python bench/eval_classify.py
+	$(BIN)/python bench/eval_cluster.py
 
 clean:
 	rm -rf $(VENV) .warta outbox build *.egg-info
