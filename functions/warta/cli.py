@@ -77,19 +77,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if report.failures else 0
 
 
-def _preview_source(args: argparse.Namespace) -> Source:
+def _preview_source(args: argparse.Namespace) -> tuple[Source, str]:
+    """The throwaway Source a preview reads, and the address to fetch it from."""
+    from warta.sources import parse_extract
+
     target = args.source
     url = target if target.startswith(("http://", "https://")) else Path(target).resolve().as_uri()
-    return Source(
+    pairs: dict[str, str] = {}
+    for pair in args.extract:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--extract takes KEY=VALUE, not {pair!r}")
+        pairs[key.strip()] = value.strip()
+    kind = SourceKind(args.kind)
+    source = Source(
         id="preview",
         name="preview",
-        url=url,
+        # A local copy of a page keeps its links relative to the site it came from.
+        url=args.base_url or url,
         authority=Authority(args.authority),
         region=args.region,
         kind=SourceKind(args.kind),
         timezone=args.timezone,
         allow_addresses=tuple(args.allow_address),
+        extract=parse_extract("preview", kind, pairs),
     )
+    return source, url
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -99,7 +112,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from warta.ingest.parsers import parse
 
     settings = _settings()
-    source = _preview_source(args)
+    source, url = _preview_source(args)
     fetcher = (
         HttpFetcher(
             connect_timeout=settings.connect_timeout,
@@ -107,12 +120,12 @@ def cmd_preview(args: argparse.Namespace) -> int:
             total_budget=settings.fetch_budget,
             max_body_bytes=settings.max_body_bytes,
         )
-        if source.url.startswith(("http://", "https://"))
+        if url.startswith(("http://", "https://"))
         else FileFetcher(max_body_bytes=settings.max_body_bytes)
     )
     now = datetime.now(UTC)
     try:
-        result = fetcher.fetch(source)
+        result = fetcher.fetch(source, url=url)
         items = parse(source, result, seen_at=now)
     except (FetchError, ParseError) as exc:
         _err(f"cannot preview {args.source}: {exc}")
@@ -196,6 +209,17 @@ def cmd_officials_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_text(args: argparse.Namespace) -> int:
+    from warta import textcli
+
+    run = {
+        "summarize": textcli.summarize_lines,
+        "classify": textcli.classify_lines,
+        "cluster": textcli.cluster_lines,
+    }[args.command]
+    return run(sys.stdin, sys.stdout)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="warta",
@@ -229,6 +253,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="let the fetch reach this private address",
     )
+    preview.add_argument(
+        "--extract",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="json/html sources: where the items are, e.g. --extract items=data.data "
+        "--extract title=title (repeatable; the keys of a source's extract table)",
+    )
+    preview.add_argument("--base-url", help="resolve a local file's links as if fetched from this URL")
     preview.set_defaults(func=cmd_preview)
 
     sources = sub.add_parser("sources", help="list the sources and how their last fetch went")
@@ -252,6 +285,18 @@ def build_parser() -> argparse.ArgumentParser:
     oadd.add_argument("--email")
     oadd.add_argument("--phone")
     oadd.set_defaults(func=cmd_officials_add)
+    for name, reads, adds in (
+        ("summarize", '{"title", "text"}', '"summary"'),
+        ("classify", '{"title", "summary", "source"} (source: an authority)', '"election", "clarification"'),
+        ("cluster", '{"id", "title", "text", "source"} for one batch', '"story"'),
+    ):
+        text = sub.add_parser(
+            name,
+            help=f"read JSON lines {reads} on stdin, write each with {adds} added",
+            description=f"Reads JSON lines {reads} on standard input and writes one JSON line per "
+            f"input line, in order, with {adds} added. Uses the code the pipeline uses.",
+        )
+        text.set_defaults(func=cmd_text)
     return parser
 
 

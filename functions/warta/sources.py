@@ -11,6 +11,36 @@
     timezone = "Asia/Jakarta"     # for dates written without an offset
     poll_minutes = 30
 
+A source with no feed is read as `kind = "json"` (an API) or `kind = "html"`
+(a listing page), with an `extract` table saying where the items are. RSS
+sources have none.
+
+    [[source]]
+    id = "kemendagri-blog"
+    name = "Kemendagri"
+    url = "https://www.kemendagri.go.id/api/v1/blogs/public"
+    kind = "json"
+    authority = "kemendagri"
+    [source.extract]
+    items = "data.data"           # dotted path to the list; "." when the body is the list
+    title = "title"               # dotted paths inside one item
+    url = "https://www.kemendagri.go.id/blog/{slug}"   # a path, or a template of paths
+    date = "published_at"         # optional
+    text = "content"              # optional; HTML or plain
+    guid = "id"                   # optional
+
+    [[source]]
+    id = "kpu-kab-kediri"
+    name = "KPU Kabupaten Kediri"
+    url = "https://kab-kediri.kpu.go.id/berita"
+    kind = "html"
+    authority = "kpu"
+    region = "35.06"
+    extract = { item = "div.card", title = "h5 a", link = "h5 a", date = "span.date", summary = "p.card-text" }
+
+The json keys are described in warta.ingest.json_source, the html ones (CSS
+selectors; date and summary optional) in warta.ingest.html_source.
+
 What changes while Warta runs (ETag, errors, a moved URL, a disabled source)
 is Store state, never an edit to this file.
 """
@@ -25,13 +55,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from warta.core.errors import ConfigError
 from warta.core.model import NATIONAL, Authority, Source, SourceKind
+from warta.ingest import html_source, json_source
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _REGION = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 _KNOWN = {
     "id", "name", "url", "kind", "authority", "region", "enabled", "timezone",
-    "poll_minutes", "allow_addresses", "comment",
+    "poll_minutes", "allow_addresses", "comment", "extract",
 }  # fmt: skip
+_EXTRACT_CHECKS = {
+    SourceKind.JSON: json_source.check_extract,
+    SourceKind.HTML: html_source.check_extract,
+}
 
 
 def _choice(where: str, field: str, value: Any, enum: type[Authority] | type[SourceKind]) -> Any:
@@ -40,6 +75,24 @@ def _choice(where: str, field: str, value: Any, enum: type[Authority] | type[Sou
     except ValueError:
         allowed = ", ".join(e.value for e in enum)
         raise ConfigError(f"{where}: {field} {value!r} is not one of: {allowed}") from None
+
+
+def parse_extract(where: str, kind: SourceKind, raw: Any) -> dict[str, str]:
+    """A source's extract table, checked for its kind; ConfigError starting with `where` if wrong."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise ConfigError(f"{where}: extract must be a table of strings ([source.extract])")
+    check = _EXTRACT_CHECKS.get(kind)
+    if check is None:
+        if raw:
+            raise ConfigError(f"{where}: a {kind.value} source takes no extract table")
+        return {}
+    try:
+        check(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {kind.value} {exc}") from None
+    return {key: value.strip() for key, value in raw.items()}
 
 
 def parse_source(raw: dict[str, Any], where: str, substitutions: dict[str, str]) -> Source:
@@ -75,17 +128,19 @@ def parse_source(raw: dict[str, Any], where: str, substitutions: dict[str, str])
     allow = raw.get("allow_addresses", [])
     if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
         raise ConfigError(f"{where}: allow_addresses must be a list of addresses")
+    kind = _choice(where, "kind", raw.get("kind", "rss"), SourceKind)
     return Source(
         id=source_id,
         name=raw["name"].strip(),
         url=url,
         authority=_choice(where, "authority", raw["authority"], Authority),
         region=region,
-        kind=_choice(where, "kind", raw.get("kind", "rss"), SourceKind),
+        kind=kind,
         enabled=enabled,
         timezone=zone,
         poll_minutes=poll,
         allow_addresses=tuple(allow),
+        extract=parse_extract(where, kind, raw.get("extract")),
     )
 
 

@@ -18,15 +18,17 @@ from warta.samples import fill_dates
 pytestmark = pytest.mark.integration
 
 
-def preview(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "WARTA_HOME": str(tmp_path / "state"),
-        "WARTA_OUTBOX": str(tmp_path / "outbox"),
-    }
+def preview(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "warta", "preview", *args],
-        env=env,
+        env={
+            **os.environ,
+            "WARTA_HOME": str(tmp_path / "state"),
+            "WARTA_OUTBOX": str(tmp_path / "outbox"),
+            **(env or {}),
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -88,3 +90,67 @@ def test_preview_of_something_that_is_not_a_feed_says_so(tmp_path: Path) -> None
     assert done.returncode == 1
     assert "not an RSS or Atom feed" in done.stderr
     assert done.stdout == ""
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sources"
+
+
+def test_preview_reads_a_json_source_with_its_mapping(tmp_path: Path) -> None:
+    done = preview(
+        tmp_path,
+        str(FIXTURES / "json_kemendagri.json"),
+        "--kind", "json", "--authority", "kemendagri",
+        "--base-url", "https://www.kemendagri.go.id/api/v1/blogs/public",
+        "--extract", "items=data.data", "--extract", "title=title",
+        "--extract", "url=https://www.kemendagri.go.id/blog/{slug}",
+        "--extract", "date=published_at", "--extract", "text=content", "--extract", "guid=id",
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    items = lines(done.stdout)
+    assert len(items) == 3
+    assert items[0]["url"] == "https://www.kemendagri.go.id/blog/mendagri-minta-kepala-daerah-jaga-netralitas-asn"
+    assert items[0]["published"] == "2024-02-12T02:30:00Z"
+    assert items[0]["election"] is True
+
+
+def test_preview_reads_an_html_listing_with_its_selectors(tmp_path: Path) -> None:
+    done = preview(
+        tmp_path,
+        str(FIXTURES / "html_kpu_kab_listing.html"),
+        "--kind", "html", "--authority", "kpu", "--region", "35.06",
+        "--base-url", "https://kab-kediri.kpu.go.id/berita",
+        "--extract", "item=div.card.berita", "--extract", "title=h5 a",
+        "--extract", "link=h5 a", "--extract", "date=span.date",
+        "--extract", "summary=p.card-text",
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    items = lines(done.stdout)
+    assert [i["url"] for i in items] == [
+        "https://kab-kediri.kpu.go.id/berita/detail/1203",
+        "https://kab-kediri.kpu.go.id/berita/detail/1201",
+        "https://kab-kediri.kpu.go.id/berita/detail/1198",
+    ]
+    assert all(i["election"] is True for i in items)  # an election body's items are about the election
+
+
+def test_preview_of_an_html_source_without_selectors_is_refused_at_once(tmp_path: Path) -> None:
+    done = preview(tmp_path, str(FIXTURES / "html_kpu_kab_listing.html"), "--kind", "html")
+
+    assert done.returncode == 2
+    assert "extract" in done.stderr and "item" in done.stderr
+
+
+def test_file_over_the_body_cap_gets_the_same_error_as_a_url(tmp_path: Path) -> None:
+    big = tmp_path / "besar.xml"
+    big.write_bytes(b"<rss><channel>" + b"<item><title>x</title></item>" * 5000 + b"</channel></rss>")
+    env_cap = {"WARTA_MAX_BODY_BYTES": "65536"}
+    with SampleServer(tmp_path) as server:
+        over_http = preview(tmp_path, server.url("besar.xml"), "--allow-address", "127.0.0.1", env=env_cap)
+    from_file = preview(tmp_path, str(big), env=env_cap)
+
+    for done in (over_http, from_file):
+        assert done.returncode == 1
+        assert "body_too_large" in done.stderr
+        assert done.stdout == ""

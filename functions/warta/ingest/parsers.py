@@ -6,6 +6,8 @@ from datetime import datetime
 
 from warta.core.errors import ParseError
 from warta.core.model import FetchResult, Item, Source, SourceKind
+from warta.ingest.html_source import parse_listing
+from warta.ingest.json_source import parse_json
 from warta.ingest.rss import parse_feed
 
 
@@ -13,4 +15,8 @@ def parse(source: Source, result: FetchResult, *, seen_at: datetime) -> list[Ite
     """Implements the Parser port for every kind Warta knows."""
     if source.kind is SourceKind.RSS:
         return parse_feed(source, result, seen_at=seen_at)
+    if source.kind is SourceKind.JSON:
+        return parse_json(source, result, seen_at=seen_at)
+    if source.kind is SourceKind.HTML:
+        return parse_listing(source, result, seen_at=seen_at)
     raise ParseError(f"source kind {source.kind.value!r} is not supported by this version of Warta")

@@ -1,0 +1,157 @@
+"""From raw records to Items: what the json and html parsers share.
+
+Each of those parsers only finds, for every entry of its document, the raw
+title, link, date, text and GUID (a Record); turning that into a normalized
+Item (canonical web URL, plain text, UTC date, stable id) is done here once.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import Message
+from urllib.parse import urlsplit
+
+from warta.core.model import Item, Source
+from warta.ingest.dates import parse_date
+from warta.ingest.normalize import canonical_url, clean_title, html_to_text, item_id
+
+# An entry dated further ahead than this has a broken clock or zone; the time
+# it was seen is the better guess (the same rule as for feeds).
+_FUTURE_LIMIT = timedelta(days=1)
+_UNTITLED_LENGTH = 90
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One entry as a source wrote it, before any normalization."""
+
+    title: str
+    """HTML or plain text."""
+    link: str
+    """As written: may be relative."""
+    date: str | datetime | None = None
+    text: str = ""
+    """HTML or plain text."""
+    guid: str | None = None
+
+
+def declared_charset(content_type: str | None) -> str | None:
+    """The charset parameter of a Content-Type header, if it names a codec Python knows."""
+    if not content_type:
+        return None
+    message = Message()
+    message["content-type"] = content_type
+    charset = message.get_content_charset()
+    if not charset:
+        return None
+    try:
+        return codecs.lookup(charset).name
+    except LookupError:
+        return None
+
+
+def decode(body: bytes, charset: str | None) -> str:
+    """Text of a body in its declared charset (UTF-8 when none is declared).
+
+    A body that is not valid in a declared UTF-8 is read as windows-1252:
+    that is what a PHP site that declares UTF-8 but stores Latin text sends,
+    and what browsers fall back to as well.
+    """
+    encoding = charset or "utf-8"
+    if encoding == "utf-8" and body.startswith(codecs.BOM_UTF8):
+        body = body[len(codecs.BOM_UTF8) :]
+    try:
+        return body.decode(encoding)
+    except UnicodeDecodeError:
+        fallback = "cp1252" if encoding == "utf-8" else encoding
+        return body.decode(fallback, errors="replace")
+
+
+def is_web_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def web_link(raw: str, base: str) -> str:
+    """The canonical absolute http(s) URL of a link, or "" for anything else (javascript:, mailto:)."""
+    if not raw or not raw.strip():
+        return ""
+    absolute = canonical_url(raw, base)
+    return absolute if is_web_url(absolute) else ""
+
+
+def _published(raw: str | datetime | None, source: Source, seen_at: datetime) -> datetime:
+    seen = seen_at.astimezone(UTC)
+    if isinstance(raw, datetime):
+        when: datetime | None = raw.astimezone(UTC) if raw.tzinfo else None
+    elif raw:
+        when = parse_date(raw, default_tz=source.timezone, now=seen_at)
+    else:
+        when = None
+    if when is None or when > seen + _FUTURE_LIMIT:
+        return seen
+    return when
+
+
+def _untitled(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    if len(first) <= _UNTITLED_LENGTH:
+        return first
+    return first[:_UNTITLED_LENGTH].rsplit(" ", 1)[0] + "…"
+
+
+def build_items(
+    source: Source, records: Iterable[Record], *, base_url: str, seen_at: datetime
+) -> list[Item]:
+    """Normalized Items in document order; entries with neither title nor text are dropped.
+
+    Links resolve against `base_url`; an entry without a usable link points at
+    `base_url` itself (the listing) and gets its identity from title and text.
+    """
+    records = list(records)
+    fallback = canonical_url(base_url)
+    links = [web_link(record.link, base_url) for record in records]
+    guids = [(record.guid or "").strip() for record in records]
+    duplicate_guids = {g for g, n in Counter(guids).items() if g and n > 1}
+    duplicate_urls = {u for u, n in Counter(links).items() if u and n > 1}
+
+    items: list[Item] = []
+    seen_ids: set[str] = set()
+    for record, link, guid in zip(records, links, guids, strict=True):
+        title = clean_title(record.title)
+        text = html_to_text(record.text)
+        if not title and not text:
+            continue
+        identity, _how = item_id(
+            source.id,
+            guid or None,
+            link or None,
+            title,
+            text,
+            duplicate_guids=duplicate_guids,
+            duplicate_urls=duplicate_urls,
+        )
+        if identity in seen_ids:
+            continue  # the same entry listed twice on one page
+        seen_ids.add(identity)
+        items.append(
+            Item(
+                id=identity,
+                source_id=source.id,
+                url=link or fallback,
+                title=title or _untitled(text),
+                text=text,
+                published_at=_published(record.date, source, seen_at),
+                authority=source.authority,
+                region=source.region,
+                guid=guid or None,
+            )
+        )
+    return items
