@@ -169,6 +169,39 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sources_check(args: argparse.Namespace) -> int:
+    from warta.adapters.clock import SystemClock
+    from warta.checks import check_sources, format_table, select_sources
+    from warta.ingest.parsers import parse
+    from warta.sources import load_sources
+    from warta.wiring import build_fetcher
+
+    settings = _settings()
+    sources = select_sources(
+        load_sources(args.sources or settings.sources_file), args.ids, include_disabled=args.all
+    )
+    if not sources:
+        print("no source to check: every source is disabled (use --all, or name one)")
+        return 0
+    print(f"Fetching {len(sources)} sources once each; nothing is stored.", flush=True)
+    rows = check_sources(sources, build_fetcher(settings), parse, SystemClock())
+    print(format_table(rows), end="")
+    return 0 if all(r.ok for r in rows) else 1
+
+
+def cmd_sources_enable(args: argparse.Namespace) -> int:
+    from warta.adapters.sqlite_store import SqliteStore
+    from warta.checks import enable_source
+
+    with SqliteStore(_settings().database) as store:
+        done = enable_source(store, args.id)
+    print(
+        f"source {args.id} "
+        + ("enabled: its next run is a first run" if done else "was not disabled")
+    )
+    return 0
+
+
 def cmd_subscribers_add(args: argparse.Namespace) -> int:
     from warta.adapters.sqlite_store import SqliteStore
 
@@ -261,12 +294,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="json/html sources: where the items are, e.g. --extract items=data.data "
         "--extract title=title (repeatable; the keys of a source's extract table)",
     )
-    preview.add_argument("--base-url", help="resolve a local file's links as if fetched from this URL")
+    preview.add_argument(
+        "--base-url", help="resolve a local file's links as if fetched from this URL"
+    )
     preview.set_defaults(func=cmd_preview)
 
     sources = sub.add_parser("sources", help="list the sources and how their last fetch went")
     sources.add_argument("--sources", type=Path)
     sources.set_defaults(func=cmd_sources)
+    sources_sub = sources.add_subparsers(dest="action")
+    check = sources_sub.add_parser(
+        "check", help="fetch each enabled source once and print a table; stores nothing"
+    )
+    check.add_argument("ids", nargs="*", help="only these source ids")
+    check.add_argument("--all", action="store_true", help="disabled sources too")
+    check.add_argument("--sources", type=Path)
+    check.set_defaults(func=cmd_sources_check)
+    enable = sources_sub.add_parser(
+        "enable", help="clear the state of a source Warta disabled (410 Gone)"
+    )
+    enable.add_argument("id")
+    enable.set_defaults(func=cmd_sources_enable)
 
     subscribers = sub.add_parser("subscribers", help="manage digest subscribers")
     subscribers_sub = subscribers.add_subparsers(dest="action", required=True)
@@ -287,7 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
     oadd.set_defaults(func=cmd_officials_add)
     for name, reads, adds in (
         ("summarize", '{"title", "text"}', '"summary"'),
-        ("classify", '{"title", "summary", "source"} (source: an authority)', '"election", "clarification"'),
+        (
+            "classify",
+            '{"title", "summary", "source"} (source: an authority)',
+            '"election", "clarification"',
+        ),
         ("cluster", '{"id", "title", "text", "source"} for one batch', '"story"'),
     ):
         text = sub.add_parser(

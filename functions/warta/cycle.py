@@ -14,6 +14,7 @@ from datetime import date
 from warta.core.model import Source
 from warta.services.alerts import AlertReport
 from warta.services.digest import BatchReport
+from warta.services.health import HealthReport, describe
 from warta.services.ingest import IngestReport, due_sources
 from warta.wiring import App
 
@@ -25,6 +26,7 @@ class CycleReport:
     ingest: list[IngestReport] = field(default_factory=list)
     alerts: list[AlertReport] = field(default_factory=list)
     digest: list[BatchReport] = field(default_factory=list)
+    health: HealthReport | None = None
 
     @property
     def sources_fetched(self) -> int:
@@ -62,15 +64,22 @@ class CycleReport:
 def _describe(source: Source, report: IngestReport) -> str:
     if report.skipped:
         return f"  {source.name}: skipped ({report.skipped})"
+    if report.disabled:
+        return f"  {source.name}: DISABLED, the server says it is gone for good ({report.error})"
     if report.error:
         return f"  {source.name}: FAILED, {report.error}"
     if report.status == 304:
         return f"  {source.name}: unchanged since the last fetch (304)"
     joined = f", {len(report.joined_stories)} joined a story" if report.joined_stories else ""
+    recorded = (
+        f", {report.recorded_only} older items recorded without sending (first run)"
+        if report.recorded_only
+        else ""
+    )
     return (
         f"  {source.name}: {report.items} items, {report.new_items} new, "
         f"{report.new_election_items} about the election, "
-        f"{len(report.new_stories)} new stories{joined}"
+        f"{len(report.new_stories)} new stories{joined}{recorded}"
     )
 
 
@@ -91,6 +100,11 @@ def run_cycle(
         result = app.ingest.source(source)
         report.ingest.append(result)
         progress(_describe(source, result))
+
+    report.health = app.health.check(sources)
+    if report.health.problems:
+        for line in describe(report.health):
+            progress(line)
 
     urgent = list(dict.fromkeys(s for r in report.ingest for s in r.urgent_stories))
     if urgent:

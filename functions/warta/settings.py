@@ -46,6 +46,14 @@ class Settings:
     read_timeout: float = 10.0
     fetch_budget: float = 30.0
     max_body_bytes: int = 5 * 1024 * 1024
+    admin_email: str | None = None
+    """Where source health messages go; without it they are only printed and logged."""
+    alert_failing_after: timedelta = timedelta(hours=24)
+    """How long a source fails before admins are told."""
+    quiet_after: timedelta = timedelta(days=7)
+    """How long without a new item before a source counts as quiet (see policy.quiet_after)."""
+    first_run_window: timedelta = timedelta(hours=48)
+    """On a source's first run, only items this recent make stories and alerts."""
 
     @property
     def database(self) -> Path:
@@ -106,6 +114,16 @@ def _sender(raw: str) -> str:
     return str(Address(display_name=name, username=local, domain=domain))
 
 
+def _admin_email(raw: str | None) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    address = parseaddr(raw)[1]
+    if "@" not in address:
+        # The value itself stays out of the message: addresses are never printed.
+        raise ConfigError("WARTA_ADMIN_EMAIL must be an email address")
+    return address
+
+
 def local_secret(home: Path) -> bytes:
     """The signing secret of a local install, made on first run into a private file."""
     path = home / "secret"
@@ -146,4 +164,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         read_timeout=_positive_float(env, "WARTA_READ_TIMEOUT", 10.0),
         fetch_budget=_positive_float(env, "WARTA_FETCH_BUDGET", 30.0),
         max_body_bytes=_positive_int(env, "WARTA_MAX_BODY_BYTES", 5 * 1024 * 1024),
+        admin_email=_admin_email(env.get("WARTA_ADMIN_EMAIL")),
+        alert_failing_after=timedelta(hours=_positive_int(env, "WARTA_ALERT_FAILING_HOURS", 24)),
+        quiet_after=timedelta(days=_positive_int(env, "WARTA_QUIET_DAYS", 7)),
+        first_run_window=timedelta(hours=_positive_int(env, "WARTA_FIRST_RUN_HOURS", 48)),
     )

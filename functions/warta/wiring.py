@@ -19,6 +19,7 @@ from warta.render import default_renderer
 from warta.services.alerts import Alerts
 from warta.services.compose import Letterhead
 from warta.services.digest import Digest
+from warta.services.health import Health
 from warta.services.ingest import Ingest
 from warta.settings import Settings
 
@@ -33,6 +34,7 @@ class App:
     ingest: Ingest
     alerts: Alerts
     digest: Digest
+    health: Health
 
     def close(self) -> None:
         close = getattr(self.store, "close", None)
@@ -75,6 +77,7 @@ def build_local(settings: Settings, *, clock: Clock | None = None) -> App:
             clock=clock,
             today=partial(Settings.today, settings),
             story_window=settings.story_window,
+            first_run_window=settings.first_run_window,
         ),
         alerts=Alerts(
             store=store,
@@ -91,5 +94,15 @@ def build_local(settings: Settings, *, clock: Clock | None = None) -> App:
             clock=clock,
             letterhead=letterhead,
             batch_size=settings.batch_size,
+        ),
+        health=Health(
+            store=store,
+            mailer=mailer,
+            renderer=renderer,
+            clock=clock,
+            letterhead=letterhead,
+            admin_email=settings.admin_email,
+            failing_after=settings.alert_failing_after,
+            quiet=settings.quiet_after,
         ),
     )

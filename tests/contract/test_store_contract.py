@@ -225,6 +225,10 @@ def test_source_state_round_trips_with_every_field(store: Store) -> None:
         last_status=304,
         moved_to="https://www.kpu.go.id/rss-baru",
         disabled=True,
+        failing_since=datetime(2024, 2, 13, 8, 0, 0, 654321, tzinfo=WIB),
+        last_new_item_at=T0 - timedelta(days=2),
+        notified_at=T0 + timedelta(minutes=1),
+        notified_reason="failing",
     )
     store.put_source_state(state)
     got = store.get_source_state("kpu-ri")
@@ -232,6 +236,23 @@ def test_source_state_round_trips_with_every_field(store: Store) -> None:
     assert got is not None
     assert_utc(got.next_poll_at)
     assert_utc(got.last_success_at)
+    assert_utc(got.failing_since)
+    assert_utc(got.last_new_item_at)
+    assert_utc(got.notified_at)
+
+
+def test_health_fields_of_source_state_can_be_cleared(store: Store) -> None:
+    told = SourceState(
+        source_id="kpu-ri",
+        failing_since=T0,
+        last_new_item_at=T0,
+        notified_at=T0,
+        notified_reason="quiet",
+    )
+    store.put_source_state(told)
+    cleared = replace(told, failing_since=None, notified_at=None, notified_reason=None)
+    store.put_source_state(cleared)
+    assert store.get_source_state("kpu-ri") == cleared
 
 
 def test_source_state_with_only_defaults_round_trips(store: Store) -> None:

@@ -150,6 +150,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID
         """,
     ),
+    # 2: source health (a run of failures, the last new item, the last admin message).
+    (
+        "ALTER TABLE source_state ADD COLUMN failing_since TEXT",
+        "ALTER TABLE source_state ADD COLUMN last_new_item_at TEXT",
+        "ALTER TABLE source_state ADD COLUMN notified_at TEXT",
+        "ALTER TABLE source_state ADD COLUMN notified_reason TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -432,6 +439,10 @@ class SqliteStore:
             last_status=row["last_status"],
             moved_to=row["moved_to"],
             disabled=bool(row["disabled"]),
+            failing_since=_dt_or_none(row["failing_since"]),
+            last_new_item_at=_dt_or_none(row["last_new_item_at"]),
+            notified_at=_dt_or_none(row["notified_at"]),
+            notified_reason=row["notified_reason"],
         )
 
     def put_source_state(self, state: SourceState) -> None:
@@ -440,8 +451,9 @@ class SqliteStore:
                 """
                 INSERT OR REPLACE INTO source_state
                     (source_id, etag, last_modified, next_poll_at, error_count, last_error,
-                     last_success_at, last_status, moved_to, disabled)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     last_success_at, last_status, moved_to, disabled, failing_since,
+                     last_new_item_at, notified_at, notified_reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     state.source_id,
@@ -454,6 +466,10 @@ class SqliteStore:
                     state.last_status,
                     state.moved_to,
                     int(state.disabled),
+                    _ts_or_none(state.failing_since),
+                    _ts_or_none(state.last_new_item_at),
+                    _ts_or_none(state.notified_at),
+                    state.notified_reason,
                 ),
             )
 

@@ -14,11 +14,20 @@ class ConfigError(WartaError):
 class FetchError(WartaError):
     """A source could not be fetched; `reason` is a short stable code for the source's record."""
 
-    def __init__(self, reason: str, detail: str = "", *, status: int | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        detail: str = "",
+        *,
+        status: int | None = None,
+        retry_after: str | None = None,
+    ) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
         self.status = status
+        self.retry_after = retry_after
+        """The server's Retry-After header, as sent (seconds or an HTTP date)."""
 
 
 class ParseError(WartaError):

@@ -480,7 +480,12 @@ class HttpFetcher:
             response_headers = _headers(response)
             if status >= 400:
                 reason = "gone" if status == 410 else f"http_{status}"
-                raise FetchError(reason, f"{status} {response.reason}", status=status)
+                raise FetchError(
+                    reason,
+                    f"{status} {response.reason}",
+                    status=status,
+                    retry_after=response_headers.get("retry-after"),
+                )
             if status in REDIRECTS or status == 304 or status == 204:
                 return status, response_headers, b""
             if not 200 <= status < 300:

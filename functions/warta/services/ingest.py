@@ -2,6 +2,13 @@
 
 One source per call, because on AWS each source is its own invocation: a slow
 or broken source never holds up the others.
+
+Health lives in Store state, never in the sources file: a source that answers
+410 Gone is disabled until an admin enables it again; the start of a run of
+failures and the last new item are kept for the health messages; a server's
+Retry-After (on 429/503) and Cache-Control max-age push the next poll back,
+within caps. The first run of a source only lets recent items through, so
+adding a source with years of archive in its feed floods nobody.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from hashlib import blake2b
 
 from warta.core.errors import FetchError, ParseError
 from warta.core.model import NATIONAL, Item, Source, SourceState, Story, StorySource
-from warta.core.policy import next_poll
+from warta.core.policy import failure_wait, fresh_for, next_poll
 from warta.core.ports import Clock, Fetcher, Parser, Store
 from warta.core.text.classify import classify
 from warta.core.text.cluster import band_keys, same_story, signature
@@ -44,6 +51,12 @@ class IngestReport:
     """Stories that became urgent in this run: their alerts are due now."""
     error: str | None = None
     skipped: str | None = None
+    disabled: bool = False
+    """This run disabled the source (410 Gone)."""
+    first_run: bool = False
+    """The source had never been fetched successfully before this run."""
+    recorded_only: int = 0
+    """Items of a first run older than its window: recorded as seen, no story, no alert."""
 
 
 def due_sources(sources: Iterable[Source], store: Store, now: datetime) -> list[Source]:
@@ -87,6 +100,7 @@ class Ingest:
         clock: Clock,
         today: DayOf,
         story_window: timedelta = timedelta(days=3),
+        first_run_window: timedelta = timedelta(hours=48),
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -94,6 +108,7 @@ class Ingest:
         self.clock = clock
         self.today = today
         self.story_window = story_window
+        self.first_run_window = first_run_window
 
     def source(self, source: Source) -> IngestReport:
         report = IngestReport(source.id)
@@ -112,26 +127,16 @@ class Ingest:
             report.status = result.status
             items = [] if result.not_modified else self.parse(source, result, seen_at=now)
         except (FetchError, ParseError) as exc:
-            # A failed fetch keeps everything learned so far (ETag, seen items)
-            # and only pushes the next try back.
-            errors = state.error_count + 1
-            report.error = str(exc)
-            report.status = getattr(exc, "status", None)
-            self.store.put_source_state(
-                replace(
-                    state,
-                    error_count=errors,
-                    last_error=str(exc)[:500],
-                    last_status=report.status,
-                    next_poll_at=next_poll(now, source.poll_minutes, errors),
-                )
-            )
-            logger.warning("source failed", extra={"source_id": source.id, "error": report.error})
+            self._failed(source, state, exc, now, report)
             return report
 
+        report.first_run = state.last_success_at is None
         report.items = len(items)
         for item in items:
-            self._take(source, item, now, report)
+            if report.first_run and self._before_window(item, now):
+                self._record_only(item, now, report)
+            else:
+                self._take(source, item, now, report)
         self.store.put_source_state(
             replace(
                 state,
@@ -142,10 +147,88 @@ class Ingest:
                 last_error=None,
                 last_status=result.status,
                 last_success_at=now,
-                next_poll_at=next_poll(now, source.poll_minutes, 0),
+                failing_since=None,
+                last_new_item_at=self._last_new_item_at(state, items, now, report),
+                next_poll_at=next_poll(
+                    now,
+                    source.poll_minutes,
+                    0,
+                    at_least=fresh_for(
+                        result.headers.get("cache-control"), result.headers.get("age")
+                    ),
+                ),
             )
         )
         return report
+
+    def _failed(
+        self,
+        source: Source,
+        state: SourceState,
+        exc: FetchError | ParseError,
+        now: datetime,
+        report: IngestReport,
+    ) -> None:
+        # A failed fetch keeps everything learned so far (ETag, seen items)
+        # and only pushes the next try back.
+        errors = state.error_count + 1
+        report.error = str(exc)
+        report.status = getattr(exc, "status", None)
+        gone = isinstance(exc, FetchError) and exc.reason == "gone"
+        last_error = str(exc)
+        if gone:
+            # 410 is the server saying the feed is gone for good: asking again
+            # every few hours would only be noise in its logs and ours.
+            report.disabled = True
+            last_error = f"{last_error} (disabled: the server says this feed is gone for good)"
+        # The fetcher may carry the Retry-After of a failed answer (the raw
+        # header, or seconds); one that does not leaves the usual backoff.
+        retry_after = getattr(exc, "retry_after", None)
+        if not isinstance(retry_after, str | int | float):
+            retry_after = None
+        wait = failure_wait(report.status, retry_after, now)
+        self.store.put_source_state(
+            replace(
+                state,
+                error_count=errors,
+                last_error=last_error[:500],
+                last_status=report.status,
+                disabled=state.disabled or gone,
+                failing_since=state.failing_since or now,
+                next_poll_at=next_poll(now, source.poll_minutes, errors, at_least=wait),
+            )
+        )
+        logger.warning(
+            "source failed",
+            extra={"source_id": source.id, "error": report.error, "disabled": gone},
+        )
+
+    def _before_window(self, item: Item, now: datetime) -> bool:
+        # The Parser port dates an undated item at seen_at (`now`): on a first
+        # run such an item may be years old, so it counts as old, not as news.
+        return item.published_at == now or item.published_at < now - self.first_run_window
+
+    def _record_only(self, item: Item, now: datetime, report: IngestReport) -> None:
+        if self.store.has_item(item.id):
+            return
+        election, clarification = classify(item.title, item.text, item.authority)
+        item = replace(item, election=election, clarification=clarification)
+        if self.store.add_item_if_new(item, seen_at=now):
+            report.recorded_only += 1
+
+    @staticmethod
+    def _last_new_item_at(
+        state: SourceState, items: list[Item], now: datetime, report: IngestReport
+    ) -> datetime | None:
+        if report.first_run:
+            # A new source is as quiet as its newest item, whether or not that
+            # item was sent; an empty one starts the quiet clock now.
+            newest = max((i.published_at for i in items), default=now)
+            return min(newest, now)
+        if report.new_items:
+            return now
+        # A state kept from before this field existed starts its clock now.
+        return state.last_new_item_at or now
 
     def _take(self, source: Source, item: Item, now: datetime, report: IngestReport) -> None:
         if self.store.has_item(item.id):

@@ -416,6 +416,15 @@ def test_error_status_raises_with_reason_and_status(
     assert error.status == status
 
 
+@pytest.mark.parametrize("value", ["120", "Sat, 28 Nov 2026 06:00:00 GMT"])
+def test_refusal_carries_the_servers_retry_after(site: FakeSite, value: str) -> None:
+    site.route("/busy")(lambda h: reply(h, 503, b"busy", headers={"Retry-After": value}))
+
+    error = reason_of(lambda: fast_fetcher().fetch(source(site.url("/busy"))))
+
+    assert (error.reason, error.retry_after) == ("http_503", value)
+
+
 def test_redirect_without_location_is_an_error(site: FakeSite) -> None:
     site.route("/x")(lambda h: reply(h, 302))
 

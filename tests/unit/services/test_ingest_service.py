@@ -3,6 +3,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
+
 from warta.adapters.sqlite_store import SqliteStore
 from warta.core.errors import FetchError
 from warta.core.model import Authority, FetchResult
@@ -207,3 +209,223 @@ def test_due_sources_skips_disabled_and_not_yet_due(store: SqliteStore, clock: F
     assert due_sources([kpu, bawaslu, off], store, clock.now()) == [bawaslu]
     later = clock.now() + timedelta(hours=1)
     assert due_sources([kpu, bawaslu, off], store, later) == [kpu, bawaslu]
+
+
+# -- source health ----------------------------------------------------------------------
+
+
+def refused(status: int, retry_after: str) -> FetchError:
+    """A refusal carrying the server's raw Retry-After header, as the fetcher raises it."""
+    return FetchError(f"http_{status}", f"{status} busy", status=status, retry_after=retry_after)
+
+
+def test_gone_source_is_disabled_and_skipped_from_then_on(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    kpu = source()
+    fetcher = ScriptedFetcher([FetchError("gone", "410 Gone", status=410)])
+    service = ingest(store, clock, fetcher, ItemsParser())
+
+    first = service.source(kpu)
+    clock.advance(days=2)
+    second = service.source(kpu)
+
+    assert (first.disabled, first.status) == (True, 410)
+    state = store.get_source_state(kpu.id)
+    assert state is not None and state.disabled
+    assert state.last_error is not None and "gone for good" in state.last_error
+    assert state.failing_since == clock.now() - timedelta(days=2)
+    assert second.skipped == "disabled"
+    assert len(fetcher.requests) == 1  # asked once, never again
+    assert due_sources([kpu], store, clock.now() + timedelta(days=30)) == []
+
+
+def test_other_errors_never_disable_a_source(store: SqliteStore, clock: FixedClock) -> None:
+    kpu = source()
+    errors: list[FetchResult | FetchError] = [
+        FetchError("http_404", "404 Not Found", status=404),
+        FetchError("http_500", "500", status=500),
+        FetchError("timeout", "read timed out"),
+    ]
+    service = ingest(store, clock, ScriptedFetcher(list(errors)), ItemsParser())
+
+    reports = [service.source(kpu) for _ in errors]
+
+    assert not any(r.disabled for r in reports)
+    state = store.get_source_state(kpu.id)
+    assert state is not None and not state.disabled and state.error_count == 3
+
+
+def test_failing_since_marks_the_first_failure_of_a_run_and_clears_on_success(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    kpu = source()
+    fetcher = ScriptedFetcher(
+        [
+            FetchError("timeout", "read timed out"),
+            FetchError("http_502", "502", status=502),
+            ok(b"v1"),
+            FetchError("timeout", "read timed out"),
+        ]
+    )
+    service = ingest(store, clock, fetcher, ItemsParser({b"v1": []}))
+    started = clock.now()
+
+    def failing_since() -> object:
+        state = store.get_source_state(kpu.id)
+        assert state is not None
+        return state.failing_since
+
+    service.source(kpu)
+    assert failing_since() == started
+    clock.advance(hours=3)
+    service.source(kpu)
+    assert failing_since() == started  # still the same run of failures
+    clock.advance(hours=3)
+    service.source(kpu)
+    assert failing_since() is None
+    clock.advance(hours=3)
+    service.source(kpu)
+    assert failing_since() == clock.now()  # a new run starts at its own first failure
+
+
+def test_new_item_moves_last_new_item_at_and_an_unchanged_feed_does_not(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    kpu = source()
+    first = item("a", "KPU Tetapkan Jadwal Rekapitulasi", RELEASE, hours_ago=5)
+    second = item("b", REBUTTAL_TITLE, REBUTTAL, hours_ago=0.5)
+    fetcher = ScriptedFetcher([ok(b"v1"), ok(b"v1"), ok(b"v2")])
+    service = ingest(store, clock, fetcher, ItemsParser({b"v1": [first], b"v2": [first, second]}))
+
+    service.source(kpu)
+    state = store.get_source_state(kpu.id)
+    assert state is not None and state.last_new_item_at == first.published_at  # first run
+    clock.advance(hours=2)
+    service.source(kpu)
+    state = store.get_source_state(kpu.id)
+    assert state is not None and state.last_new_item_at == first.published_at
+    clock.advance(hours=2)
+    service.source(kpu)
+    state = store.get_source_state(kpu.id)
+    assert state is not None and state.last_new_item_at == clock.now()
+
+
+def test_first_run_records_old_items_as_seen_and_only_recent_ones_make_stories(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    kpu = source()
+    recent = item("new", "KPU Tetapkan Jadwal Rekapitulasi", RELEASE, hours_ago=47)
+    old = item("old", REBUTTAL_TITLE, REBUTTAL, hours_ago=49)
+    ancient = item("ancient", "KPU Umumkan Daftar Calon Tetap", RELEASE, hours_ago=24 * 400)
+    undated = replace(
+        item("undated", "Bawaslu Awasi Masa Tenang", "Bawaslu mengawasi masa tenang pemilu."),
+        published_at=clock.now(),  # the Parser port's stand-in for a missing date
+    )
+    parser = ItemsParser({b"v1": [recent, old, ancient, undated]})
+    service = ingest(store, clock, ScriptedFetcher([ok(b"v1"), ok(b"v1")]), parser)
+
+    first = service.source(kpu)
+
+    assert first.first_run
+    assert (first.items, first.new_items, first.recorded_only) == (4, 1, 3)
+    assert first.urgent_stories == []  # the old rebuttal raises no alert
+    (story,) = store.stories_of_day(date(2026, 11, 28))
+    assert [s.item_id for s in story.sources] == ["new"]
+    assert all(store.has_item(i) for i in ("new", "old", "ancient", "undated"))
+
+    clock.advance(hours=1)
+    second = service.source(kpu)
+    assert not second.first_run
+    assert (second.new_items, second.recorded_only) == (0, 0)
+
+
+def test_after_a_first_success_an_old_dated_item_is_news(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    # A site that publishes a release days late must still reach subscribers:
+    # the window guards only the archive present when a source is added.
+    kpu = source()
+    late = item("late", "KPU Tetapkan Jadwal Rekapitulasi", RELEASE, hours_ago=24 * 5)
+    fetcher = ScriptedFetcher([ok(b"empty"), ok(b"late")])
+    service = ingest(store, clock, fetcher, ItemsParser({b"empty": [], b"late": [late]}))
+
+    service.source(kpu)
+    report = service.source(kpu)
+
+    assert (report.first_run, report.new_items, len(report.new_stories)) == (False, 1, 1)
+
+
+def test_a_source_that_only_ever_failed_is_still_on_its_first_run(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    kpu = source()
+    old = item("old", REBUTTAL_TITLE, REBUTTAL, hours_ago=24 * 10)
+    fetcher = ScriptedFetcher([FetchError("timeout", "read timed out"), ok(b"v1")])
+    service = ingest(store, clock, fetcher, ItemsParser({b"v1": [old]}))
+
+    service.source(kpu)
+    report = service.source(kpu)
+
+    assert (report.first_run, report.recorded_only, report.urgent_stories) == (True, 1, [])
+
+
+@pytest.mark.parametrize(
+    ("error", "at_least"),
+    [
+        (refused(503, "7200"), timedelta(hours=2)),
+        (refused(429, "Sat, 28 Nov 2026 06:00:00 GMT"), timedelta(hours=3)),
+        (refused(503, "99999999"), timedelta(hours=24)),  # capped
+    ],
+)
+def test_retry_after_on_429_or_503_holds_the_next_poll(
+    store: SqliteStore, clock: FixedClock, error: FetchError, at_least: timedelta
+) -> None:
+    kpu = source()
+    service = ingest(store, clock, ScriptedFetcher([error]), ItemsParser())
+
+    service.source(kpu)
+
+    state = store.get_source_state(kpu.id)
+    assert state is not None and state.next_poll_at == clock.now() + at_least
+    assert due_sources([kpu], store, clock.now() + at_least - timedelta(seconds=1)) == []
+    assert due_sources([kpu], store, clock.now() + at_least) == [kpu]
+
+
+def test_retry_after_on_another_status_is_ignored(store: SqliteStore, clock: FixedClock) -> None:
+    kpu = source()
+    service = ingest(store, clock, ScriptedFetcher([refused(500, "86400")]), ItemsParser())
+
+    service.source(kpu)
+
+    state = store.get_source_state(kpu.id)
+    assert state is not None and state.next_poll_at is not None
+    assert state.next_poll_at <= clock.now() + timedelta(minutes=66)  # one error's backoff
+
+
+@pytest.mark.parametrize(
+    ("cache_control", "earliest"),
+    [
+        ("max-age=10800", timedelta(hours=3)),
+        ("public, max-age=600", timedelta(minutes=27)),  # shorter than the rhythm: rhythm wins
+        ("max-age=31536000", timedelta(hours=6)),  # a year, capped
+    ],
+)
+def test_max_age_on_success_holds_the_next_poll(
+    store: SqliteStore, clock: FixedClock, cache_control: str, earliest: timedelta
+) -> None:
+    kpu = source()
+    answer = FetchResult(
+        url=kpu.url, status=200, body=b"v1", headers={"cache-control": cache_control}
+    )
+    service = ingest(store, clock, ScriptedFetcher([answer]), ItemsParser({b"v1": []}))
+
+    service.source(kpu)
+
+    state = store.get_source_state(kpu.id)
+    assert state is not None and state.next_poll_at is not None
+    assert (
+        clock.now() + earliest
+        <= state.next_poll_at
+        <= clock.now() + max(earliest, timedelta(minutes=33))
+    )

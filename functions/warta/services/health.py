@@ -1,0 +1,205 @@
+"""Source health: tell admins, once, about a source that is gone, failing or quiet.
+
+A problem is named by its source, its reason and the start of its episode
+(core.policy.source_problem). That name is the key of a "health" line in the
+sent ledger, so the message goes out once however many checks run, even two
+at the same time; a recovery ends the episode, and a relapse starts a new one
+with a new start, hence a new message. The ledger, not SourceState, decides
+because ingest rewrites a source's state on every fetch: a flag kept there
+could be overwritten by a fetch that read the state a moment earlier.
+
+notified_at and notified_reason in SourceState only record what admins were
+last told, for `warta sources` to show; they are written right after a send
+(or cleared after a recovery) on a freshly read state, to keep the window in
+which a concurrent fetch could overwrite them small. Losing that record costs
+nothing: the ledger still holds the send.
+
+Without an admin address, problems are only reported to the caller (CLI
+output, logs) and nothing is claimed in the ledger, so setting an address
+later still brings a message for a problem that is still going on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from warta.core import tokens
+from warta.core.model import Source, SourceState
+from warta.core.policy import Problem, SourceProblem, quiet_after, source_problem
+from warta.core.ports import Clock, Mailer, Renderer, Store
+from warta.services.compose import (
+    UNSUBSCRIBE_MARK,
+    Letterhead,
+    Rendered,
+    build_message,
+    unsubscribe_url,
+)
+from warta.services.ledger import Outcome, send_once
+
+logger = logging.getLogger(__name__)
+
+KIND = "health"
+ADMIN = "admin"
+"""The recipient id of admin messages in the ledger and in unsubscribe links."""
+
+
+@dataclass(frozen=True, slots=True)
+class HealthProblem:
+    source_id: str
+    name: str
+    reason: str
+    """One of core.policy.Problem's values."""
+    since: datetime | None
+    detail: str | None
+    """The last error of a failing or gone source."""
+    outcome: str
+    """sent, already (told before), failed, or unsent (no admin address)."""
+
+
+@dataclass(slots=True)
+class HealthReport:
+    checked: int = 0
+    problems: list[HealthProblem] = field(default_factory=list)
+    sent: int = 0
+    already: int = 0
+    failed: int = 0
+
+
+def problem_key(source_id: str, problem: SourceProblem) -> str:
+    """The ledger key of one episode of one problem of one source."""
+    since = problem.since.isoformat() if problem.since else "unknown"
+    return f"{source_id}:{problem.reason}:{since}"
+
+
+class Health:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        mailer: Mailer,
+        renderer: Renderer,
+        clock: Clock,
+        letterhead: Letterhead,
+        admin_email: str | None,
+        failing_after: timedelta = timedelta(hours=24),
+        quiet: timedelta = timedelta(days=7),
+    ) -> None:
+        self.store = store
+        self.mailer = mailer
+        self.renderer = renderer
+        self.clock = clock
+        self.letterhead = letterhead
+        self.admin_email = admin_email
+        self.failing_after = failing_after
+        self.quiet = quiet
+
+    def check(self, sources: Iterable[Source]) -> HealthReport:
+        """Look at every enabled source; tell admins about each new problem."""
+        report = HealthReport()
+        now = self.clock.now()
+        for source in sources:
+            if not source.enabled:
+                continue  # off in the sources file: not polled, so its state says nothing
+            report.checked += 1
+            state = self.store.get_source_state(source.id)
+            if state is None:
+                continue  # never fetched: nothing to judge yet
+            problem = source_problem(
+                state,
+                now,
+                poll_minutes=source.poll_minutes,
+                failing_after=self.failing_after,
+                quiet=self.quiet,
+            )
+            if problem is None:
+                if state.notified_reason is not None:
+                    self._note(source.id, None, None)
+                continue
+            outcome = self._tell(source, state, problem, now)
+            if outcome is Outcome.SENT:
+                report.sent += 1
+                self._note(source.id, now, problem.reason)
+            elif outcome is Outcome.ALREADY:
+                report.already += 1
+            elif outcome is Outcome.FAILED:
+                report.failed += 1
+            report.problems.append(
+                HealthProblem(
+                    source_id=source.id,
+                    name=source.name,
+                    reason=problem.reason,
+                    since=problem.since,
+                    detail=state.last_error if problem.reason != Problem.QUIET else None,
+                    outcome=outcome.value if outcome else "unsent",
+                )
+            )
+            logger.warning(
+                "source needs attention",
+                extra={
+                    "source_id": source.id,
+                    "reason": problem.reason,
+                    "outcome": outcome.value if outcome else "unsent",
+                },
+            )
+        return report
+
+    def render(self, source: Source, state: SourceState, problem: SourceProblem) -> Rendered:
+        context = {
+            "source": source,
+            "state": state,
+            "problem": problem,
+            "quiet_after_days": quiet_after(source.poll_minutes, self.quiet).days,
+            "failing_after_hours": int(self.failing_after.total_seconds() // 3600),
+            "unsubscribe_url": UNSUBSCRIBE_MARK,
+        }
+        return Rendered(
+            subject=self.renderer.render("health_subject.txt", **context).strip(),
+            text=self.renderer.render("health.txt", **context),
+            html=self.renderer.render("health.html", **context),
+        )
+
+    def _tell(
+        self, source: Source, state: SourceState, problem: SourceProblem, now: datetime
+    ) -> Outcome | None:
+        if not self.admin_email:
+            return None
+        address = self.admin_email
+        rendered = self.render(source, state, problem)
+        token = tokens.sign(self.letterhead.secret, "unsubscribe", f"{ADMIN}:{ADMIN}")
+        link = unsubscribe_url(self.letterhead.public_url, ADMIN, ADMIN, token)
+        return send_once(
+            self.store,
+            self.clock,
+            kind=KIND,
+            key=problem_key(source.id, problem),
+            recipient_id=ADMIN,
+            send=lambda: self.mailer.send(
+                build_message(
+                    rendered,
+                    sender=self.letterhead.sender,
+                    to=address,
+                    unsubscribe=link,
+                    domain=self.letterhead.domain,
+                    kind=KIND,
+                    now=now,
+                )
+            ),
+        )
+
+    def _note(self, source_id: str, at: datetime | None, reason: str | None) -> None:
+        state = self.store.get_source_state(source_id)
+        if state is not None:
+            self.store.put_source_state(replace(state, notified_at=at, notified_reason=reason))
+
+
+def describe(report: HealthReport) -> list[str]:
+    """Lines for the CLI and logs: source ids and reasons only, never an address."""
+    lines = [f"{report.checked} sources checked, {len(report.problems)} need attention"]
+    for p in report.problems:
+        since = f" since {p.since.isoformat(timespec='minutes')}" if p.since else ""
+        detail = f": {p.detail}" if p.detail else ""
+        lines.append(f"  {p.source_id}: {p.reason}{since}{detail} [{p.outcome}]")
+    return lines
