@@ -46,12 +46,13 @@ def _patterns(source: str) -> _Patterns:
 class _Term:
     patterns: _Patterns
     weight: float
-    anchor: str | None
-    """A lower-case string every match contains: a cheap `in` test skips most
-    terms, which keeps a long article well under a millisecond."""
+    anchors: tuple[str, ...]
+    """Lower-case strings one of which every match contains: a cheap `in` test
+    skips most terms, which keeps a long article near a millisecond. Empty for
+    a regex written without anchors: it runs on every item."""
 
     def search(self, content: str, lowered: str) -> bool:
-        if self.anchor is not None and self.anchor not in lowered:
+        if self.anchors and not any(anchor in lowered for anchor in self.anchors):
             return False
         return self.patterns.pick(content).search(content) is not None
 
@@ -67,9 +68,15 @@ def _is_acronym(word: str) -> bool:
     return any(c.isupper() for c in word[1:]) or (len(word) > 1 and word.isupper())
 
 
+# "re[apk|android]:<regex>": a regex that only runs when one of the anchors occurs.
+_REGEX_TERM = re.compile(r"re(?:\[([^\]]*)\])?:")
+
+
 def _term(line: str, weight: float) -> _Term:
-    if line.startswith("re:"):
-        return _Term(_patterns(line[3:].strip()), weight, None)
+    regex = _REGEX_TERM.match(line)
+    if regex:
+        anchors = tuple(a.strip().lower() for a in (regex.group(1) or "").split("|") if a.strip())
+        return _Term(_patterns(line[regex.end() :].strip()), weight, anchors)
     words = line.split()
     parts: list[str] = []
     for position, word in enumerate(words):
@@ -81,7 +88,7 @@ def _term(line: str, weight: float) -> _Term:
         prefix = _PREFIXES if len(words) == 1 else ""
         parts.append(prefix + re.escape(word) + (_SUFFIXES if last else ""))
     source = r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)"
-    return _Term(_patterns(source), weight, max(words, key=len).lower())
+    return _Term(_patterns(source), weight, (max(words, key=len).lower(),))
 
 
 @cache
@@ -131,35 +138,57 @@ class _ClarificationRules:
     labels: frozenset[str]
     not_labels: frozenset[str]
     leading_label: re.Pattern[str]
+    leading_not_label: re.Pattern[str]
     prefixes: tuple[re.Pattern[str], ...]
-    rebuttal: tuple[re.Pattern[str], ...]
+    columns: tuple[re.Pattern[str], ...]
     about: tuple[re.Pattern[str], ...]
+    rebuttal: tuple[re.Pattern[str], ...]
+    rebuttal_official: tuple[re.Pattern[str], ...]
+    denial_by_others: tuple[re.Pattern[str], ...]
     cue: tuple[re.Pattern[str], ...]
     rebuttal_text: tuple[re.Pattern[str], ...]
     rebuttal_text_strong: tuple[re.Pattern[str], ...]
+
+
+# Vocabularies that rules name as {claim}, {verdict}, {body}, {denial}.
+_VOCABULARIES = ("claim", "verdict", "body", "denial")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(_VOCABULARIES) + r")\}")
 
 
 def _squash(label: str) -> str:
     return re.sub(r"[^A-Z]", "", label.upper())
 
 
+def _leading(labels: tuple[str, ...]) -> re.Pattern[str]:
+    """A label opening the title and followed by ! , or : ("Keliru, ...")."""
+    words = sorted((r"\s+".join(map(re.escape, label.split())) for label in labels), key=len)
+    return re.compile(r"^\W*(?:" + "|".join(reversed(words)) + r")\s*[!,:]", re.IGNORECASE)
+
+
 @cache
 def _clarification_rules() -> _ClarificationRules:
     sections = data_sections("clarification.txt")
+    vocabularies = {name: "(?:" + "|".join(sections.get(name, ())) + ")" for name in _VOCABULARIES}
 
     def compiled(name: str) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(p) for p in sections.get(name, ()))
+        return tuple(
+            re.compile(_PLACEHOLDER.sub(lambda m: vocabularies[m.group(1)], p), re.IGNORECASE)
+            for p in sections.get(name, ())
+        )
 
     labels = sections.get("label", ())
-    words = sorted((r"\s+".join(map(re.escape, label.split())) for label in labels), key=len)
-    leading = re.compile(r"^\W*(?:" + "|".join(reversed(words)) + r")\s*[!,:]", re.IGNORECASE)
+    not_labels = sections.get("not-label", ())
     return _ClarificationRules(
         labels=frozenset(map(_squash, labels)),
-        not_labels=frozenset(map(_squash, sections.get("not-label", ()))),
-        leading_label=leading,
+        not_labels=frozenset(map(_squash, not_labels)),
+        leading_label=_leading(labels),
+        leading_not_label=_leading(not_labels),
         prefixes=compiled("prefix"),
-        rebuttal=compiled("rebuttal"),
+        columns=compiled("column"),
         about=compiled("about"),
+        rebuttal=compiled("rebuttal"),
+        rebuttal_official=compiled("rebuttal-official"),
+        denial_by_others=compiled("denial-by-others"),
         cue=compiled("cue"),
         rebuttal_text=compiled("rebuttal-text"),
         rebuttal_text_strong=compiled("rebuttal-text-strong"),
@@ -177,45 +206,72 @@ def _normalize_title(title: str) -> str:
     return " ".join(_NOISE.sub(" ", title).translate(_BRACKETS).split())
 
 
-def _label_verdict(title: str, rules: _ClarificationRules) -> bool | None:
-    """True for a rebuttal label, False for a confirming one, None without a label."""
+def _bracket_verdict(title: str, rules: _ClarificationRules) -> bool | None:
+    """True for a rebuttal label in brackets, False for a confirming one, None without."""
     for match in _BRACKETED.finditer(title):
         key = _squash(match.group(1))
         if key in rules.labels:
             return True
         if key in rules.not_labels:
             return False
-    stripped = title
+    return None
+
+
+def _strip_prefixes(title: str, rules: _ClarificationRules) -> tuple[str, bool]:
+    """The title without numbering and column names, and whether a fact-check column was named."""
+    column = False
     for _ in range(3):  # "#1 Cek Fakta: Hoaks! ..." stacks prefixes
-        before = stripped
+        before = title
         for prefix in rules.prefixes:
-            stripped = prefix.sub("", stripped, count=1)
-        if stripped == before:
+            title = prefix.sub("", title, count=1)
+        for name in rules.columns:
+            title, cut = name.subn("", title, count=1)
+            column = column or cut > 0
+        if title == before:
             break
-    return True if rules.leading_label.match(stripped) else None
+    return title, column
+
+
+# A rebuttal states its verdict up front, in the summary or the first
+# paragraphs; reading only that much also bounds the time on a long article.
+_LEAD = 1500
 
 
 def is_clarification(title: str, text: str, authority: Authority) -> bool:
     """Whether the item rebuts a false claim (as opposed to talking about hoaxes).
 
-    A verdict label in the title decides. Without one, the title must read as a
-    rebuttal ("KPU Bantah Isu ...") and not as news about fighting hoaxes;
-    or it must speak of a claim (isu, kabar, video ...) that the text rebuts.
-    An official source's text may also decide alone when it says outright that
+    A verdict label in the title decides. Without one, an item of a fact-check
+    column is a rebuttal, and so is a title that reads as one ("KPU Bantah Isu
+    ...", "Informasi ... Tidak Benar"), unless the title is merely about hoaxes
+    (a webinar, an arrest). A denial counts when an official body makes it,
+    never when a candidate or a party does. A title that speaks of a claim
+    (isu, kabar, video ...) is a rebuttal when the lead of the text rebuts it;
+    an official source's text may also decide alone when it says outright that
     the information is false.
     """
     rules = _clarification_rules()
     clean = _normalize_title(title)
-    verdict = _label_verdict(clean, rules)
+    verdict = _bracket_verdict(clean, rules)
     if verdict is not None:
         return verdict
-    if any(p.search(clean) for p in rules.about):
-        return False
-    if any(p.search(clean) for p in rules.rebuttal):
+    stripped, column = _strip_prefixes(clean, rules)
+    if rules.leading_label.match(stripped):
         return True
+    if rules.leading_not_label.match(stripped):
+        return False
+    if any(p.search(stripped) for p in rules.about):
+        return False
+    if column or any(p.search(stripped) for p in rules.rebuttal):
+        return True
+    if authority.is_official:
+        if any(p.search(stripped) for p in rules.rebuttal_official):
+            return True
+    elif any(p.search(stripped) for p in rules.denial_by_others):
+        return False
     if not text:
         return False
-    if any(p.search(clean) for p in rules.cue):
+    text = text[:_LEAD]
+    if any(p.search(stripped) for p in rules.cue):
         patterns = rules.rebuttal_text + rules.rebuttal_text_strong
         return any(p.search(text) for p in patterns)
     return authority.is_official and any(p.search(text) for p in rules.rebuttal_text_strong)
