@@ -1,8 +1,18 @@
 from __future__ import annotations
 
+from importlib import resources
+
 import pytest
 
-from warta.core.text.summarize import MAX_CHARS, clean_sentences, summarize
+from warta.core.text.summarize import (
+    MAX_CHARS,
+    SentenceModel,
+    clean_sentences,
+    default_model,
+    sentence_features,
+    sentences_of,
+    summarize,
+)
 
 
 def test_takes_the_lead_sentences_in_original_order() -> None:
@@ -126,3 +136,103 @@ def test_keeps_a_single_long_first_sentence_whole() -> None:
     sentence = "Rapat pleno " + "membahas rekapitulasi suara " * 25 + "berakhir."
     summary = summarize("Rapat", sentence + " Kalimat berikutnya ada di sini.")
     assert summary == sentence
+
+
+def test_shipped_model_loads_and_favours_the_lead() -> None:
+    model = default_model()
+    assert model.weights["pos=0"] > model.weights["pos=7"]
+    assert model.weights["title_r"] > 0
+    assert 0 < model.redundancy <= 1
+    assert "CC BY-SA 4.0" in str(model.meta["source"])
+
+
+def test_shipped_model_file_stays_small() -> None:
+    data = resources.files("warta.core.text").joinpath("data", "summarizer.json")
+    assert len(data.read_bytes()) < 50_000
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"weights": [1.0]}, {"weights": {"bias": 1.0}, "redundancy": "tinggi"}],
+)
+def test_rejects_a_malformed_model(data: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="summarizer model"):
+        SentenceModel.from_json(data)
+
+
+_FIVE_PARAGRAPHS = (
+    "Warga memadati pasar sejak pagi untuk berbelanja kebutuhan harian.\n\n"
+    "Bawaslu menemukan alat peraga kampanye yang melanggar zonasi.\n\n"
+    "Petugas mencatat lokasi alat peraga kampanye itu satu per satu.\n\n"
+    "Cuaca cerah sepanjang hari dan lalu lintas lancar.\n\n"
+    "Pedagang berharap pembeli terus berdatangan hingga sore."
+)
+
+
+@pytest.mark.parametrize(
+    ("weights", "expected"),
+    [
+        # Only the position counts, against the lead: the last three, in order.
+        (
+            {"rel": 1.0},
+            "Petugas mencatat lokasi alat peraga kampanye itu satu per satu. "
+            "Cuaca cerah sepanjang hari dan lalu lintas lancar. "
+            "Pedagang berharap pembeli terus berdatangan hingga sore.",
+        ),
+        # Only overlap with the title counts: the sentences that repeat it come first.
+        (
+            {"title_r": 1.0, "rel": -0.1},
+            "Warga memadati pasar sejak pagi untuk berbelanja kebutuhan harian. "
+            "Bawaslu menemukan alat peraga kampanye yang melanggar zonasi. "
+            "Petugas mencatat lokasi alat peraga kampanye itu satu per satu.",
+        ),
+    ],
+)
+def test_a_given_model_decides_which_sentences(weights: dict[str, float], expected: str) -> None:
+    model = SentenceModel(weights=weights)
+    title = "Bawaslu Temukan Alat Peraga Kampanye Melanggar Zonasi"
+    assert summarize(title, _FIVE_PARAGRAPHS, model=model) == expected
+
+
+def test_skips_a_quoted_question_that_opens_the_text() -> None:
+    text = (
+        '"Siapa yang akan menang?" tanya seorang warga di pasar.\n\n'
+        "KPU Kota Kediri menetapkan 214.236 pemilih dalam DPT Pilkada 2024.\n\n"
+        "Penetapan dilakukan dalam rapat pleno terbuka pada Rabu.\n\n"
+        "Rapat dihadiri perwakilan partai politik dan Bawaslu.\n\n"
+        "Acara ditutup dengan doa bersama."
+    )
+    summary = summarize("KPU Tetapkan DPT Pilkada 2024", text)
+    assert summary == (
+        "KPU Kota Kediri menetapkan 214.236 pemilih dalam DPT Pilkada 2024. "
+        "Penetapan dilakukan dalam rapat pleno terbuka pada Rabu. "
+        "Rapat dihadiri perwakilan partai politik dan Bawaslu."
+    )
+
+
+def test_sentences_know_their_paragraph_and_place_in_it() -> None:
+    text = (
+        "Baca juga: berita lain\n\n"
+        "KPU menetapkan DPT. Jumlahnya naik.\n\n"
+        "Foto: petugas KPU\n\n"
+        "Rapat digelar Rabu."
+    )
+    places = [(s.index, s.paragraph, s.in_paragraph, s.text) for s in sentences_of(text)]
+    assert places == [
+        (0, 0, 0, "KPU menetapkan DPT."),
+        (1, 0, 1, "Jumlahnya naik."),
+        (2, 1, 0, "Rapat digelar Rabu."),
+    ]
+
+
+def test_features_describe_position_title_and_form() -> None:
+    text = "KPU menetapkan 214.236 pemilih DPT.\n\nApa artinya bagi warga?"
+    first, second = sentence_features("KPU DPT Pemilih", sentences_of(text))
+    assert first["pos=0"] == first["par=0"] == first["inpar=0"] == 1.0
+    assert (first["title_r"], first["title_p"]) == (1.0, 3 / 5)
+    assert first["digits"] == 1 / 5
+    assert first["w0=*"] == 1.0  # a content word opens it
+    assert "question" not in first
+    assert second["pos=1"] == second["par=1"] == second["question"] == second["rel"] == 1.0
+    assert second["title_r"] == 0.0
+    assert second["w0=apa"] == 1.0  # a function word opens it
