@@ -109,7 +109,10 @@ def test_preview_reads_a_json_source_with_its_mapping(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     items = lines(done.stdout)
     assert len(items) == 3
-    assert items[0]["url"] == "https://www.kemendagri.go.id/blog/mendagri-minta-kepala-daerah-jaga-netralitas-asn"
+    assert (
+        items[0]["url"]
+        == "https://www.kemendagri.go.id/blog/mendagri-minta-kepala-daerah-jaga-netralitas-asn"
+    )
     assert items[0]["published"] == "2024-02-12T02:30:00Z"
     assert items[0]["election"] is True
 
@@ -132,7 +135,9 @@ def test_preview_reads_an_html_listing_with_its_selectors(tmp_path: Path) -> Non
         "https://kab-kediri.kpu.go.id/berita/detail/1201",
         "https://kab-kediri.kpu.go.id/berita/detail/1198",
     ]
-    assert all(i["election"] is True for i in items)  # an election body's items are about the election
+    assert all(
+        i["election"] is True for i in items
+    )  # an election body's items are about the election
 
 
 def test_preview_of_an_html_source_without_selectors_is_refused_at_once(tmp_path: Path) -> None:
@@ -144,10 +149,14 @@ def test_preview_of_an_html_source_without_selectors_is_refused_at_once(tmp_path
 
 def test_file_over_the_body_cap_gets_the_same_error_as_a_url(tmp_path: Path) -> None:
     big = tmp_path / "besar.xml"
-    big.write_bytes(b"<rss><channel>" + b"<item><title>x</title></item>" * 5000 + b"</channel></rss>")
+    big.write_bytes(
+        b"<rss><channel>" + b"<item><title>x</title></item>" * 5000 + b"</channel></rss>"
+    )
     env_cap = {"WARTA_MAX_BODY_BYTES": "65536"}
     with SampleServer(tmp_path) as server:
-        over_http = preview(tmp_path, server.url("besar.xml"), "--allow-address", "127.0.0.1", env=env_cap)
+        over_http = preview(
+            tmp_path, server.url("besar.xml"), "--allow-address", "127.0.0.1", env=env_cap
+        )
     from_file = preview(tmp_path, str(big), env=env_cap)
 
     for done in (over_http, from_file):
