@@ -246,9 +246,13 @@ class Ingest:
     def _cluster(self, source: Source, item: Item, now: datetime, report: IngestReport) -> None:
         sig = signature(item.title, item.text)
         keys = band_keys(sig)
-        for story_id in sorted(self.store.find_story_candidates(keys, now=now)):
-            story = self.store.get_story(story_id)
-            if story is None or not same_story(
+        candidates = [
+            self.store.get_story(i) for i in self.store.find_story_candidates(keys, now=now)
+        ]
+        # The oldest matching story wins, as in `warta cluster`: the same item
+        # joins the same story however the store orders its candidates.
+        for story in sorted(filter(None, candidates), key=lambda s: (s.created_at, s.id)):
+            if not same_story(
                 story.signature, sig, story.title, item.title, story.summary, item.text
             ):
                 continue
