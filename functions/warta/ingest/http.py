@@ -243,7 +243,11 @@ class _BodyReader:
         while pending:
             try:
                 # At most one byte past the cap: enough to know it is too big.
-                out = self._decoder.decompress(pending, self._cap - self._size + 1)
+                # And at most one chunk per step: zlib builds its output in
+                # blocks and then joins them, so a single step of up to the
+                # whole cap would briefly hold twice the cap in memory.
+                limit = min(_CHUNK, self._cap - self._size + 1)
+                out = self._decoder.decompress(pending, limit)
             except zlib.error as exc:
                 if first and self._raw_deflate_retry:
                     self._decoder = zlib.decompressobj(-zlib.MAX_WBITS)

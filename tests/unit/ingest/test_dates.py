@@ -120,3 +120,17 @@ def test_year_less_dates_default_to_the_current_year() -> None:
     parsed = parse_date("1 Januari 10:00 WIB")
     assert parsed is not None
     assert parsed.year in (datetime.now(UTC).year, datetime.now(UTC).year - 1)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Wed, 14 Feb 2024 09:45:00 +2400",
+        "Wed, 14 Feb 2024 09:45:00 +9999",
+        "14 Feb 2024 09:45 +24:00",
+        "Fri, 31 Dec 9999 23:00:00 -0500",
+        "9999-12-31T23:00:00-05:00",
+    ],
+)
+def test_impossible_offsets_and_out_of_range_dates_are_unreadable(raw: str) -> None:
+    assert parse_date(raw, now=NOW) is None
