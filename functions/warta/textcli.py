@@ -10,9 +10,9 @@ line, in order: the input's fields plus its answer.
   "clarification".
 - cluster: {"id", "title", "text", "source"} for a whole batch gains "story":
   the id of the first item of its story. Nothing is stored; the decision is
-  the ingest service's, against each story's first item (its title, summary
-  and signature), with the band index in memory. Every item is clustered: the
-  filter does not ask whether it is election news.
+  the ingest service's, against each story's first item (its title, the
+  start of its text and its signature), with the band index in memory. Every
+  item is clustered: the filter does not ask whether it is election news.
 
 A bad line (not JSON, not an object, a missing or mistyped field, an unknown
 authority, a repeated id) still gets its line on stdout, so that output line N
@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from warta.core.model import Authority
+from warta.core.model import STORY_TEXT_LIMIT, Authority
 from warta.core.text.classify import classify
 from warta.core.text.cluster import band_keys, same_story, signature
 from warta.core.text.summarize import summarize
@@ -101,7 +101,8 @@ def classify_lines(inp: TextIO, out: TextIO, *, err: TextIO | None = None) -> in
 class _Story:
     id: object
     title: str
-    summary: str
+    text: str
+    """What a stored story keeps of its first item's text (services.ingest does the same)."""
     signature: tuple[int, ...]
 
 
@@ -120,10 +121,10 @@ class _Batch:
         candidates = sorted({index for key in keys for index in self.bands.get(key, ())})
         for index in candidates:
             story = self.stories[index]
-            if same_story(story.signature, sig, story.title, title, story.summary, text):
+            if same_story(story.signature, sig, story.title, title, story.text, text):
                 return story.id
         index = len(self.stories)
-        self.stories.append(_Story(item_id, title, summarize(title, text), sig))
+        self.stories.append(_Story(item_id, title, text[:STORY_TEXT_LIMIT], sig))
         for key in keys:
             self.bands.setdefault(key, []).append(index)
         return item_id

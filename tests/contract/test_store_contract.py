@@ -81,6 +81,7 @@ def make_story(story_id: str = "story-1", **changes: object) -> Story:
         urgent=True,
         sources=(make_story_source(1),),
         signature=(12, 4_294_967_295, 0, 7),
+        text="Bawaslu menyatakan kabar surat suara tercoblos tidak benar.\n\nKotak suara disegel.",
     )
     return replace(story, **changes)  # type: ignore[arg-type]
 

@@ -157,6 +157,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE source_state ADD COLUMN notified_at TEXT",
         "ALTER TABLE source_state ADD COLUMN notified_reason TEXT",
     ),
+    # 3: the text a story keeps for comparing later items with it.
+    ("ALTER TABLE stories ADD COLUMN text TEXT NOT NULL DEFAULT ''",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -236,6 +238,7 @@ def _story_from_row(row: sqlite3.Row) -> Story:
         urgent=bool(row["urgent"]),
         sources=tuple(_story_source_from_json(s) for s in json.loads(row["sources"])),
         signature=tuple(int(v) for v in json.loads(row["signature"])),
+        text=row["text"],
     )
 
 
@@ -531,8 +534,8 @@ class SqliteStore:
                 """
                 INSERT OR REPLACE INTO stories
                     (id, day, region, title, summary, published_at, created_at, election,
-                     clarification, urgent, sources, signature)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     clarification, urgent, sources, signature, text)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     story.id,
@@ -549,6 +552,7 @@ class SqliteStore:
                         [_story_source_to_json(s) for s in story.sources], ensure_ascii=False
                     ),
                     json.dumps([int(v) for v in story.signature]),
+                    story.text,
                 ),
             )
 

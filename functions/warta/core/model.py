@@ -128,6 +128,10 @@ class StorySource:
     published_at: datetime
 
 
+STORY_TEXT_LIMIT = 4000
+"""Characters of the first item's text a story keeps for comparisons."""
+
+
 @dataclass(frozen=True, slots=True)
 class Story:
     """The same news told by one or more sources."""
@@ -146,6 +150,10 @@ class Story:
     sources: tuple[StorySource, ...]
     signature: tuple[int, ...] = ()
     """MinHash signature, kept so later items can be compared with the story."""
+    text: str = ""
+    """The first item's text (its start, up to STORY_TEXT_LIMIT): what a later item is
+    compared with, so that a place or figure the summary left out still tells two
+    template stories apart."""
 
     @property
     def official_source_count(self) -> int:

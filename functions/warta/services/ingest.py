@@ -20,7 +20,15 @@ from datetime import date, datetime, timedelta
 from hashlib import blake2b
 
 from warta.core.errors import FetchError, ParseError
-from warta.core.model import NATIONAL, Item, Source, SourceState, Story, StorySource
+from warta.core.model import (
+    NATIONAL,
+    STORY_TEXT_LIMIT,
+    Item,
+    Source,
+    SourceState,
+    Story,
+    StorySource,
+)
 from warta.core.policy import failure_wait, fresh_for, next_poll
 from warta.core.ports import Clock, Fetcher, Parser, Store
 from warta.core.text.classify import classify
@@ -252,9 +260,8 @@ class Ingest:
         # The oldest matching story wins, as in `warta cluster`: the same item
         # joins the same story however the store orders its candidates.
         for story in sorted(filter(None, candidates), key=lambda s: (s.created_at, s.id)):
-            if not same_story(
-                story.signature, sig, story.title, item.title, story.summary, item.text
-            ):
+            compared = story.text or story.summary  # stories stored before texts were kept
+            if not same_story(story.signature, sig, story.title, item.title, compared, item.text):
                 continue
             if any(s.item_id == item.id for s in story.sources):
                 return
@@ -285,6 +292,7 @@ class Ingest:
             urgent=item.urgent,
             sources=(_story_source(source, item),),
             signature=sig,
+            text=item.text[:STORY_TEXT_LIMIT],
         )
         self.store.put_story(story)
         self.store.add_story_bands(keys, story.id, expires_at=now + self.story_window)

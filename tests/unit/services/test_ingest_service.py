@@ -429,3 +429,37 @@ def test_max_age_on_success_holds_the_next_poll(
         <= state.next_poll_at
         <= clock.now() + max(earliest, timedelta(minutes=33))
     )
+
+
+def test_template_twins_stay_apart_when_the_summary_leaves_out_their_figures(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    # The figure that differs sits in the fourth paragraph, past any summary:
+    # the story must keep enough of its text to tell the twins apart.
+    def release(figure: str) -> str:
+        return (
+            "KPU Kota Kediri menggelar rapat pleno terbuka rekapitulasi daftar pemilih tetap.\n\n"
+            "Rapat dihadiri Bawaslu, perwakilan partai politik dan pemerintah kota.\n\n"
+            "Ketua KPU Kota Kediri menyampaikan bahwa pemutakhiran data berjalan lancar.\n\n"
+            f"Jumlah pemilih yang ditetapkan sebanyak {figure} orang di 46 kelurahan.\n\n"
+            "Daftar pemilih tetap akan diumumkan di kantor kelurahan masing-masing."
+        )
+
+    kpu, bawaslu = source(), source("bawaslu-ri", Authority.BAWASLU)
+    title = "KPU Kota Kediri Tetapkan Daftar Pemilih Tetap Pemilu 2024"
+    parser = ItemsParser(
+        {
+            b"kpu": [item("a", title, release("214.236"), src=kpu)],
+            b"bawaslu": [item("b", title, release("198.410"), src=bawaslu)],
+        }
+    )
+    service = ingest(store, clock, ScriptedFetcher([ok(b"kpu"), ok(b"bawaslu")]), parser)
+
+    first = service.source(kpu)
+    second = service.source(bawaslu)
+
+    (story_id,) = first.new_stories
+    story = store.get_story(story_id)
+    assert story is not None and "214.236" not in story.summary and "214.236" in story.text
+    assert second.joined_stories == []
+    assert len(second.new_stories) == 1

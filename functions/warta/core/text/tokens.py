@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+import stopwordsiso
+
 from warta.core.text._data import data_lines
 
 # Numbers stay whole with their separators ("214.236", "09.30", "3,5", "27/3")
@@ -23,8 +25,9 @@ def tokenize(text: str) -> list[str]:
 
 @cache
 def stopwords() -> frozenset[str]:
-    """Indonesian function words (data/stopwords-id.txt)."""
-    return frozenset(word.lower() for word in data_lines("stopwords-id.txt"))
+    """Indonesian function words: stopwords-iso's list plus data/stopwords-extra-id.txt."""
+    extra = (word.lower() for word in data_lines("stopwords-extra-id.txt"))
+    return frozenset(stopwordsiso.stopwords("id")).union(extra)
 
 
 def is_number(token: str) -> bool:
