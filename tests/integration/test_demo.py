@@ -206,3 +206,39 @@ def test_republished_press_release_appears_once_naming_all_its_sources(demo: Dem
     assert hosts == {"www.kpu.go.id", "www.bawaslu.go.id", "www.kemendagri.go.id"}
     assert "Dikonfirmasi 3 sumber resmi" in block.text_content()
     assert _text_part(national[0]).count("Jadwal Rekapitulasi") == 1
+
+
+def test_a_broken_source_is_recorded_and_the_others_still_deliver(demo: Demo) -> None:
+    (demo.samples / "feeds" / "kpu.xml").write_text(
+        "<html><body><h1>Situs sedang dalam pemeliharaan</h1></body></html>", encoding="utf-8"
+    )
+
+    out = demo.run()
+
+    assert re.search(r"KPU RI \(contoh\): FAILED, not an RSS or Atom feed", out), out
+    assert re.search(r"sources fetched:\s+5 \(1 failed\)", out), out
+    digests = demo.messages("digest")
+    assert digests
+    text = _text_part(digests[0])
+    assert "Puspen Kemendagri (contoh)" in text and "KPU RI (contoh)" not in text
+    listing = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "warta",
+            "sources",
+            "--sources",
+            str(demo.samples / "demo" / "sources.toml"),
+        ],
+        env={
+            **os.environ,
+            "WARTA_HOME": str(demo.root / "state"),
+            "WARTA_OUTBOX": str(demo.outbox),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    kpu_line = next(line for line in listing.splitlines() if line.startswith("kpu-ri"))
+    assert "1 error(s): not an RSS or Atom feed" in kpu_line
