@@ -227,22 +227,34 @@ def _from_patterns(raw: str, default: tzinfo, now: datetime) -> datetime | None:
         zone = _offset_zone(match["zone"], default)
         if zone is None:
             return None
-        try:
-            when = datetime(
-                int(match["year"]) if match["year"] else now.year,
-                month,
-                int(match["day"]),
-                int(match["hour"] or 0),
-                int(match["minute"] or 0),
-                int(match["second"] or 0),
-                tzinfo=zone,
-            )
-            if not match["year"] and when > now + _FUTURE_SLACK:
-                when = when.replace(year=when.year - 1)
-        except ValueError:
-            return None
-        return when
+        return _dated(
+            int(match["year"]) if match["year"] else None,
+            month,
+            int(match["day"]),
+            (int(match["hour"] or 0), int(match["minute"] or 0), int(match["second"] or 0)),
+            zone,
+            now,
+        )
     return None
+
+
+def _dated(
+    year: int | None,
+    month: int,
+    day: int,
+    clock: tuple[int, int, int],
+    zone: tzinfo,
+    now: datetime,
+) -> datetime | None:
+    """The moment written, or None for an impossible one; without a year, the
+    year of `now`, or the one before when that is more than a day ahead of `now`."""
+    try:
+        when = datetime(now.year if year is None else year, month, day, *clock, tzinfo=zone)
+        if year is None and when > now + _FUTURE_SLACK:
+            when = when.replace(year=when.year - 1)
+    except ValueError:
+        return None
+    return when
 
 
 def parse_date(
@@ -272,3 +284,63 @@ def parse_date(
         return parsed.astimezone(UTC)
     except OverflowError:  # the year 9999 behind UTC, or the year 1 ahead of it
         return None
+
+
+# A news dateline at the start of a line: a place (up to four capitalised
+# words) or a day name, perhaps both, then "(21/3)" / "(12/2/2024)", or a comma
+# and "21 Maret [2024]" closed by a dash (an agency tag may sit before it).
+# Anchored to a line start so "pasal 21/3" or "Senin (12/2) lalu" mid-sentence
+# is never read; a line, not only the text's start, because a photo caption
+# often comes first. Case matters for the place (a capitalised word is what
+# tells a place from the start of a sentence such as "pasal (21/3)"), not for
+# the day or month names.
+_PLACE = r"[A-Z][A-Za-z.'’-]*(?:[ \t]+[A-Z][A-Za-z.'’-]*){0,3}"
+_DATELINE = re.compile(
+    rf"""
+    ^[ \t]*
+    (?:{_PLACE}|(?i:{_DAY_NAMES}))
+    (?:[ \t]*,?[ \t]*(?i:{_DAY_NAMES}))?
+    (?:
+        [ \t]*,?[ \t]*
+        \([ \t]*(?P<nday>\d{{1,2}})[ \t]*/[ \t]*(?P<nmonth>\d{{1,2}})
+        (?:[ \t]*/[ \t]*(?P<nyear>\d{{4}}))?[ \t]*\)
+      |
+        [ \t]*,[ \t]*
+        (?P<day>\d{{1,2}})[ \t]+(?P<month>(?i:{_MONTH_NAMES}))\.?(?:[ \t]+(?P<year>\d{{4}}))?
+        [ \t]*(?:\([^()\n]{{1,30}}\)[ \t]*)?[-–—]
+    )
+    """,
+    re.MULTILINE | re.VERBOSE,
+)
+
+# A dateline gives the day but not the hour. Noon in the source's zone is that
+# day in UTC as well (05:00Z for WIB, 04:00Z WITA, 03:00Z WIT), so the day an
+# item is stored, grouped and shown under is the same whichever zone reads it;
+# midnight WIB would be 17:00Z of the day before. It is also never more than
+# twelve hours from the true time.
+_DATELINE_HOUR = (12, 0, 0)
+
+# A dateline opens the article; searching further would read dates in its body.
+_DATELINE_WINDOW = 120
+
+
+def dateline_date(text: str, *, default_tz: str, now: datetime) -> datetime | None:
+    """The day a news dateline at the start of `text` gives, at noon in
+    `default_tz`, as an aware UTC datetime; None when there is none.
+
+    Reads "Jakarta (21/3) - ...", "KEDIRI, (5/2) – ...", "Surabaya, Senin
+    (12/2/2024) - ..." and "Jakarta, 21 Maret - ..." in the first
+    120 characters. Without a year, the year of `now`, or the year
+    before when that is more than a day ahead of `now`.
+    """
+    match = _DATELINE.search(text[:_DATELINE_WINDOW])
+    if match is None:
+        return None
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    if match["nday"]:
+        day, month, year = int(match["nday"]), int(match["nmonth"]), match["nyear"]
+    else:
+        day, month, year = int(match["day"]), _MONTHS[match["month"].lower()], match["year"]
+    when = _dated(int(year) if year else None, month, day, _DATELINE_HOUR, _zone(default_tz), now)
+    return when.astimezone(UTC) if when is not None else None

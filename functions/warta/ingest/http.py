@@ -6,25 +6,30 @@ against the address guard, and the connection goes to that exact address (the
 Host header and TLS SNI still carry the hostname). A DNS answer that changes
 between the check and the connect can therefore not steer us elsewhere.
 
-Every socket operation gets its own timeout, bounded by what is left of the
-fetch's total budget, so a server that drips one byte at a time cannot hold a
-run hostage. The body cap applies after decompression and decompression is fed
-in bounded steps, so a gzip bomb stops at the cap instead of filling memory.
+Every socket operation, the DNS lookup included, gets its own timeout, bounded
+by what is left of the fetch's total budget, so neither a hung resolver nor a
+server that drips one byte at a time can hold a run hostage. The body cap
+applies after decompression and decompression is fed in bounded steps, so a
+gzip bomb stops at the cap instead of filling memory.
 """
 
 from __future__ import annotations
 
 import http.client
 import ipaddress
+import queue
 import re
 import socket
 import ssl
+import threading
 import time
 import zlib
 from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_for
 from io import BufferedReader, RawIOBase
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import SplitResult, urljoin, urlsplit
 from urllib.request import url2pathname
 
@@ -47,6 +52,8 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 # 64:ff9b::/96 carries an IPv4 address through NAT64; the embedded address is
 # what is really reached, so it is the one to check.
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+_T = TypeVar("_T")
 
 
 def is_public_address(ip: Address) -> bool:
@@ -86,6 +93,61 @@ class _Deadline:
 
     def timeout_reason(self) -> str:
         return "budget_exceeded" if self.budget_bound else "timeout"
+
+
+class _LookupPool:
+    """A few daemon threads that run DNS lookups, so a caller can stop waiting for one.
+
+    getaddrinfo takes no timeout and a thread blocked in it cannot be killed: a
+    lookup that outlives its wait is abandoned and keeps its worker until the
+    resolver gives up, if it ever does. The worker count is fixed so that a
+    storm of hung lookups cannot grow threads without bound; once every worker
+    is stuck, new lookups queue and their waits time out like any other.
+
+    concurrent.futures.ThreadPoolExecutor is not used because it joins its
+    workers at interpreter exit, so a single abandoned lookup would hang the
+    process on its way out; these workers are daemons and do not hold it.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._started = False
+
+    def submit(self, job: Callable[[], _T]) -> Future[_T]:
+        self._start()
+        future: Future[_T] = Future()
+        self._jobs.put((future, job))
+        return future
+
+    def _start(self) -> None:
+        # Started on first use so that importing the module starts no threads.
+        with self._lock:
+            if self._started:
+                return
+            for n in range(self._workers):
+                name = f"warta-dns-{n}"
+                threading.Thread(target=self._work, name=name, daemon=True).start()
+            self._started = True
+
+    def _work(self) -> None:
+        while True:
+            future, job = self._jobs.get()
+            # False when the caller gave up while the job was still queued.
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = job()
+            except BaseException as exc:  # handed to the caller, who re-raises it
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+            # An idle worker should not keep the last lookup (and its fetcher) alive.
+            del future, job
+
+
+_LOOKUPS = _LookupPool(workers=4)
 
 
 class _DeadlineReader(RawIOBase):
@@ -351,6 +413,21 @@ class HttpFetcher:
                 addresses.append(address)
         return addresses
 
+    def _resolve_within(self, host: str, port: int, deadline: _Deadline) -> list[str]:
+        """`_resolve`, given at most the connect timeout and never more than the budget left."""
+        try:
+            timeout = deadline.timeout(self.connect_timeout)
+        except TimeoutError as exc:
+            raise FetchError("budget_exceeded", f"no budget left to look up {host}") from exc
+        lookup = _LOOKUPS.submit(lambda: self._resolve(host, port))
+        if not wait_for([lookup], timeout=timeout).done:
+            # A lookup still queued behind hung ones is dropped; a running one
+            # cannot be stopped and is left to finish on its own (see _LookupPool).
+            lookup.cancel()
+            reason = "budget_exceeded" if deadline.budget_bound else "dns"
+            raise FetchError(reason, f"lookup of {host} took longer than {timeout:.3g} s")
+        return lookup.result()
+
     def address_allowed(self, source: Source, address: str) -> bool:
         """May this fetch connect to `address`? Public addresses, or those the source lists."""
         try:
@@ -429,7 +506,7 @@ class HttpFetcher:
         parts, host, port = _split(url)
         path = _request_target(parts)
 
-        addresses = self._resolve(host, port)
+        addresses = self._resolve_within(host, port, deadline)
         allowed = [a for a in addresses if self.address_allowed(source, a)]
         if not allowed:
             raise FetchError("address_refused", f"{host} resolves to {', '.join(addresses)}")

@@ -16,7 +16,7 @@ from email.message import Message
 from urllib.parse import urlsplit
 
 from warta.core.model import Item, Source
-from warta.ingest.dates import parse_date
+from warta.ingest.dates import dateline_date, parse_date
 from warta.ingest.normalize import canonical_url, clean_title, html_to_text, item_id
 
 # An entry dated further ahead than this has a broken clock or zone; the time
@@ -87,7 +87,9 @@ def web_link(raw: str, base: str) -> str:
     return absolute if is_web_url(absolute) else ""
 
 
-def _published(raw: str | datetime | None, source: Source, seen_at: datetime) -> datetime:
+def _published(
+    raw: str | datetime | None, text: str, source: Source, seen_at: datetime
+) -> datetime:
     seen = seen_at.astimezone(UTC)
     if isinstance(raw, datetime):
         when: datetime | None = raw.astimezone(UTC) if raw.tzinfo else None
@@ -95,6 +97,9 @@ def _published(raw: str | datetime | None, source: Source, seen_at: datetime) ->
         when = parse_date(raw, default_tz=source.timezone, now=seen_at)
     else:
         when = None
+    if when is None:
+        # No usable date field: many items still say their day in the dateline.
+        when = dateline_date(text, default_tz=source.timezone, now=seen_at)
     if when is None or when > seen + _FUTURE_LIMIT:
         return seen
     return when
@@ -148,7 +153,7 @@ def build_items(
                 url=link or fallback,
                 title=title or _untitled(text),
                 text=text,
-                published_at=_published(record.date, source, seen_at),
+                published_at=_published(record.date, text, source, seen_at),
                 authority=source.authority,
                 region=source.region,
                 guid=guid or None,

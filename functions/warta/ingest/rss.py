@@ -14,7 +14,7 @@ import feedparser
 
 from warta.core.errors import ParseError
 from warta.core.model import FetchResult, Item, Source
-from warta.ingest.dates import parse_date
+from warta.ingest.dates import dateline_date, parse_date
 from warta.ingest.normalize import (
     canonical_url,
     clean_title,
@@ -125,7 +125,7 @@ def _entry_text(entry: Any) -> str:
     return _to_text(_get(entry, "summary") or "", _get(detail, "type"))
 
 
-def _entry_published(entry: Any, source: Source, seen_at: datetime) -> datetime:
+def _entry_published(entry: Any, text: str, source: Source, seen_at: datetime) -> datetime:
     # Our own parser first: feedparser misreads Indonesian month names and
     # WIB, and its *_parsed values have already lost the original zone.
     # dict.get: FeedParserDict.get would map a missing "updated" to "published"
@@ -145,6 +145,10 @@ def _entry_published(entry: Any, source: Source, seen_at: datetime) -> datetime:
                 return _not_future(when, seen_at)
             except (TypeError, ValueError):
                 continue
+    # No usable date field: many items still say their day in the dateline.
+    from_dateline = dateline_date(text, default_tz=source.timezone, now=seen_at)
+    if from_dateline is not None:
+        return _not_future(from_dateline, seen_at)
     return seen_at.astimezone(UTC)
 
 
@@ -228,7 +232,7 @@ def parse_feed(source: Source, result: FetchResult, *, seen_at: datetime) -> lis
                 url=link or fallback_url,
                 title=title or _untitled(text),
                 text=text,
-                published_at=_entry_published(entry, source, seen_at),
+                published_at=_entry_published(entry, text, source, seen_at),
                 authority=source.authority,
                 region=source.region,
                 guid=guid,

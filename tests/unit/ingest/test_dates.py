@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from warta.ingest.dates import parse_date
+from warta.ingest.dates import dateline_date, parse_date
 
 NOW = datetime(2024, 2, 14, 3, 0, tzinfo=UTC)  # Rabu, 14 Februari 2024 10:00 WIB
 
@@ -134,3 +134,101 @@ def test_year_less_dates_default_to_the_current_year() -> None:
 )
 def test_impossible_offsets_and_out_of_range_dates_are_unreadable(raw: str) -> None:
     assert parse_date(raw, now=NOW) is None
+
+
+# -- datelines ----------------------------------------------------------------------
+
+# Noon WIB (05:00 UTC): the day is the dateline's in both zones.
+DATELINES = [
+    ("Jakarta (13/2) - KPU menetapkan daftar calon tetap.", utc(2024, 2, 13, 5)),
+    ("KEDIRI, (5/2) – Bawaslu menggelar apel siaga.", utc(2024, 2, 5, 5)),
+    ("Surabaya, Senin (12/2/2024) - Rekapitulasi dimulai.", utc(2024, 2, 12, 5)),
+    ("Surabaya, Senin (12/2/2023) - Rekapitulasi dimulai.", utc(2023, 2, 12, 5)),
+    ("Jakarta, 13 Februari - KPU menetapkan.", utc(2024, 2, 13, 5)),
+    ("Jakarta, 13 Februari 2023 - KPU menetapkan.", utc(2023, 2, 13, 5)),
+    ("JAKARTA, 13 Feb. (ANTARA) — KPU menetapkan.", utc(2024, 2, 13, 5)),
+    ("Kota Tanjung Pinang, Jum'at (9/2) - Debat digelar.", utc(2024, 2, 9, 5)),
+    ("Senin (12/2) KPU menggelar rapat pleno.", utc(2024, 2, 12, 5)),
+    ("Jakarta ( 13 / 2 ) - KPU menetapkan.", utc(2024, 2, 13, 5)),
+    ("  Jakarta (13/2) - teks diawali spasi.", utc(2024, 2, 13, 5)),
+    # a photo caption on the first line, the dateline on the next
+    ("Foto: Dok. KPU\n\nJAKARTA (13/2) – KPU menetapkan.", utc(2024, 2, 13, 5)),
+    # no year: this year, or last year when that is more than a day ahead
+    ("Jakarta (21/3) - KPU menetapkan.", utc(2023, 3, 21, 5)),
+    ("Jakarta, 21 Maret - KPU menetapkan.", utc(2023, 3, 21, 5)),
+    ("Jakarta (14/2) - hari ini.", utc(2024, 2, 14, 5)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), DATELINES)
+def test_reads_the_dateline_day_at_noon_in_the_sources_zone(text: str, expected: datetime) -> None:
+    parsed = dateline_date(text, default_tz="Asia/Jakarta", now=NOW)
+    assert parsed == expected
+    assert parsed is not None and parsed.utcoffset() == timedelta(0)
+
+
+NOT_DATELINES = [
+    "",
+    "Sesuai pasal 21/3 UU Pemilu, KPU menetapkan.",
+    "pasal (21/3) mengatur sengketa.",
+    "(21/3) KPU menetapkan.",  # a date with nothing before it is no dateline
+    "Rapat pada Senin (12/2) di kantor KPU.",  # mid-sentence: the event, not the item
+    "Jakarta (ANTARA) - KPU pada Senin (12/2) menetapkan.",
+    "Jakarta, 21 Maret adalah batas akhir pendaftaran.",  # no dash: a sentence
+    "Jakarta 21 Maret - tanpa koma.",
+    "Jakarta (21/3/24) - tahun dua angka.",
+    "Jakarta (31/2) - tanggal mustahil.",
+    "Jakarta (21/13) - bulan mustahil.",
+    "Jakarta (21.3) - titik, bukan garis miring.",
+    "x" * 120 + "\nJakarta (13/2) - terlalu jauh dari awal teks.",
+    "Jakarta (1" + "3" * 200 + "/2) - angka panjang.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_DATELINES)
+def test_text_without_a_dateline_at_its_start_gives_none(text: str) -> None:
+    assert dateline_date(text, default_tz="Asia/Jakarta", now=NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        ("Asia/Jakarta", utc(2024, 2, 13, 5)),
+        ("Asia/Makassar", utc(2024, 2, 13, 4)),
+        ("Asia/Jayapura", utc(2024, 2, 13, 3)),
+    ],
+)
+def test_dateline_noon_is_in_the_sources_zone_and_keeps_the_day_in_utc(
+    zone: str, expected: datetime
+) -> None:
+    parsed = dateline_date("Jayapura (13/2) - Logistik tiba.", default_tz=zone, now=NOW)
+    assert parsed == expected
+    assert parsed is not None and parsed.date() == expected.date()
+
+
+def test_dateline_on_29_february_rolled_back_to_a_common_year_is_unreadable() -> None:
+    assert (
+        dateline_date("Jakarta (29/2) - x", default_tz="Asia/Jakarta", now=utc(2025, 2, 1)) is None
+    )
+
+
+def test_dateline_with_a_naive_now_takes_it_as_utc() -> None:
+    naive = datetime(2024, 2, 14, 3, 0)
+    assert dateline_date("Jakarta (21/3) - x", default_tz="Asia/Jakarta", now=naive) == utc(
+        2023, 3, 21, 5
+    )
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        # 22:00 WIB: noon tomorrow is fourteen hours ahead, a clock ahead; kept.
+        (utc(2024, 2, 14, 15), utc(2024, 2, 15, 5)),
+        # 10:00 WIB: noon tomorrow is 26 hours ahead, past the slack; last year's.
+        (utc(2024, 2, 14, 3), utc(2023, 2, 15, 5)),
+    ],
+)
+def test_tomorrows_dateline_is_this_years_only_within_a_day_of_its_noon(
+    now: datetime, expected: datetime
+) -> None:
+    assert dateline_date("Jakarta (15/2) - x", default_tz="Asia/Jakarta", now=now) == expected

@@ -488,6 +488,88 @@ def test_dns_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     assert error.reason == "dns"
 
 
+def loopback_answer(host: str, port: int) -> list[Any]:
+    return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ("127.0.0.1", port))]
+
+
+@dataclass
+class HungResolver:
+    """socket.getaddrinfo stand-in that blocks until released; counts the lookups it got."""
+
+    release: threading.Event = field(default_factory=threading.Event)
+    calls: int = 0
+
+    def __call__(self, host: str, port: int, *args: object, **kwargs: object) -> list[Any]:
+        self.calls += 1
+        self.release.wait(60)
+        return loopback_answer(host, port)
+
+
+@pytest.fixture
+def hung_resolver(monkeypatch: pytest.MonkeyPatch) -> Iterator[HungResolver]:
+    resolver = HungResolver()
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    try:
+        yield resolver
+    finally:
+        # Lets the abandoned lookups return, so no worker stays blocked after the test.
+        resolver.release.set()
+
+
+@pytest.mark.parametrize(
+    ("connect_timeout", "total_budget", "reason"),
+    [(0.3, 5.0, "dns"), (5.0, 0.3, "budget_exceeded")],
+)
+def test_hung_resolver_stops_at_the_connect_timeout_or_the_budget(
+    hung_resolver: HungResolver, connect_timeout: float, total_budget: float, reason: str
+) -> None:
+    fetcher = fast_fetcher(connect_timeout=connect_timeout, total_budget=total_budget)
+
+    started = time.monotonic()
+    error = reason_of(lambda: fetcher.fetch(source("http://rss.kpu.example/feed")))
+
+    assert error.reason == reason
+    assert str(error).endswith("lookup of rss.kpu.example took longer than 0.3 s")
+    assert time.monotonic() - started < 2
+    assert hung_resolver.calls == 1
+
+
+def test_lookups_queued_behind_hung_ones_time_out_and_the_resolver_recovers(
+    hung_resolver: HungResolver, site: FakeSite
+) -> None:
+    site.route("/feed")(lambda h: reply(h, 200, FEED))
+    fetcher = fast_fetcher(connect_timeout=0.2)
+    url = f"http://rss.kpu.example:{site.port}/feed"
+
+    # More hung lookups than there are lookup workers: the last ones never start.
+    reasons = [reason_of(lambda: fetcher.fetch(source(url))).reason for _ in range(6)]
+    hung_resolver.release.set()
+
+    assert reasons == ["dns"] * 6
+    assert fetcher.fetch(source(url)).body == FEED
+    assert site.paths() == ["/feed"]
+
+
+def test_named_host_is_looked_up_and_fetched(
+    monkeypatch: pytest.MonkeyPatch, site: FakeSite
+) -> None:
+    site.route("/feed")(lambda h: reply(h, 200, FEED))
+    asked: list[tuple[str, int]] = []
+
+    def resolver(host: str, port: int, *args: object, **kwargs: object) -> list[Any]:
+        asked.append((host, port))
+        return loopback_answer(host, port)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+
+    result = fast_fetcher().fetch(source(f"http://rss.kpu.example:{site.port}/feed"))
+
+    assert result.body == FEED
+    # The second call is socket.create_connection reading the pinned numeric address.
+    assert asked == [("rss.kpu.example", site.port), ("127.0.0.1", site.port)]
+    assert site.seen[0].headers["host"] == f"rss.kpu.example:{site.port}"
+
+
 @pytest.mark.parametrize("url", ["ftp://kpu.go.id/feed.xml", "file:///etc/passwd", "/etc/passwd"])
 def test_only_http_and_https_are_fetched(url: str) -> None:
     assert reason_of(lambda: fast_fetcher().fetch(source(url))).reason == "bad_scheme"

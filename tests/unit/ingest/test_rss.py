@@ -26,11 +26,12 @@ def parse(
     source: Source = SOURCE,
     url: str = "https://contoh.go.id/feed",
     content_type: str | None = RSS_TYPE,
+    seen_at: datetime = SEEN,
 ) -> list[Item]:
     data = body.encode("utf-8") if isinstance(body, str) else body
     headers = {"content-type": content_type} if content_type else {}
     result = FetchResult(url=url, status=200, body=data, headers=headers)
-    return parse_feed(source, result, seen_at=SEEN)
+    return parse_feed(source, result, seen_at=seen_at)
 
 
 def rss(items: str, channel: str = "") -> str:
@@ -243,6 +244,55 @@ def test_a_date_far_in_the_future_is_replaced_by_the_time_seen() -> None:
     assert dated("Sun, 14 Feb 2027 09:00:00 +0700") == SEEN
     near = dated("Wed, 14 Feb 2024 12:00:00 +0700")  # two hours ahead: a clock, kept
     assert near == SEEN + timedelta(hours=2)
+
+
+def test_an_item_without_pubdate_is_dated_by_its_dateline_at_noon_wib() -> None:
+    seen = datetime(2024, 3, 25, 2, 0, tzinfo=UTC)  # Senin, 25 Maret 2024 09:00 WIB
+    body = rss(
+        "<item><title>Penetapan Hasil Pemilu</title>"
+        "<description>Jakarta (21/3) - KPU menetapkan hasil Pemilu 2024.</description></item>"
+    )
+    [item] = parse(body, seen_at=seen)
+    # 21 March of the fetch year, 12:00 WIB: the same day in UTC and in WIB.
+    assert item.published_at == datetime(2024, 3, 21, 5, 0, tzinfo=UTC)
+
+
+def dated_by_text(text: str, pub: str = "", source: Source = SOURCE) -> datetime:
+    pub_date = f"<pubDate>{pub}</pubDate>" if pub else ""
+    body = rss(f"<item><title>T</title>{pub_date}<description>{text}</description></item>")
+    [item] = parse(body, source=source)
+    return item.published_at
+
+
+def test_a_readable_pubdate_wins_over_the_dateline() -> None:
+    when = dated_by_text("Jakarta (12/2) - KPU menetapkan.", "Tue, 13 Feb 2024 09:30:00 +0700")
+    assert when == datetime(2024, 2, 13, 2, 30, tzinfo=UTC)
+
+
+def test_an_unreadable_pubdate_gives_way_to_the_dateline() -> None:
+    when = dated_by_text("KEDIRI, (12/2) – Bawaslu menggelar apel.", "kemarin sore")
+    assert when == datetime(2024, 2, 12, 5, 0, tzinfo=UTC)
+
+
+def test_the_dateline_hour_is_noon_in_the_sources_zone() -> None:
+    makassar = Source(
+        id="wita", name="W", url="https://x.go.id/", authority=Authority.PEMDA,
+        timezone="Asia/Makassar",
+    )  # fmt: skip
+    when = dated_by_text("Makassar, Senin (12/2/2024) - Logistik tiba.", source=makassar)
+    assert when == datetime(2024, 2, 12, 4, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sesuai pasal 21/3 UU Pemilu, KPU menetapkan.",
+        "Rapat pada Senin (12/2) di kantor KPU.",
+        "Jakarta, 21 Maret adalah batas akhir pendaftaran.",
+    ],
+)
+def test_numbers_that_are_no_dateline_leave_the_time_seen(text: str) -> None:
+    assert dated_by_text(text) == SEEN
 
 
 # -- hostile and incomplete entries ----------------------------------------------
