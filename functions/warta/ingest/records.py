@@ -100,12 +100,16 @@ def _published(
     if when is None:
         # No usable date field: many items still say their day in the dateline.
         when = dateline_date(text, default_tz=source.timezone, now=seen_at)
-    if when is None or when > seen + _FUTURE_LIMIT:
-        return seen
-    return when
+    return seen if when is None else not_future(when, seen_at)
 
 
-def _untitled(text: str) -> str:
+def not_future(when: datetime, seen_at: datetime) -> datetime:
+    """`when`, unless it lies past tomorrow: then the time the entry was seen."""
+    return seen_at.astimezone(UTC) if when > seen_at + _FUTURE_LIMIT else when
+
+
+def untitled(text: str) -> str:
+    """A title for an entry that has none: its first line, cut at a word."""
     first = text.split("\n", 1)[0]
     if len(first) <= _UNTITLED_LENGTH:
         return first
@@ -151,7 +155,7 @@ def build_items(
                 id=identity,
                 source_id=source.id,
                 url=link or fallback,
-                title=title or _untitled(text),
+                title=title or untitled(text),
                 text=text,
                 published_at=_published(record.date, text, source, seen_at),
                 authority=source.authority,

@@ -6,9 +6,8 @@ import io
 import itertools
 import re
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import feedparser
 
@@ -22,6 +21,7 @@ from warta.ingest.normalize import (
     item_id,
     plain_to_text,
 )
+from warta.ingest.records import is_web_url, not_future, untitled
 
 # Internal entity declarations are how "billion laughs" and external-entity
 # attacks start; no real feed needs them, so such a document is refused before
@@ -32,12 +32,6 @@ _NAME_START = re.compile(r"[A-Za-z_]")
 # Comments and processing instructions may hold "<tag" text that would end the
 # prolog early and hide a declaration after them.
 _COMMENT_OR_PI = re.compile(r"<!--.*?(?:-->|\Z)|<\?.*?(?:\?>|\Z)", re.DOTALL)
-
-# A feed whose item claims a date further ahead than this has a broken clock
-# or zone; the time we saw the item is the better guess.
-_FUTURE_LIMIT = timedelta(days=1)
-
-_UNTITLED_LENGTH = 90
 
 # FeedParserDict.get goes through its alias table and Python-level
 # __getitem__ on every call; for the keys read here (none is an alias) the
@@ -80,14 +74,6 @@ def _check_no_entities(body: bytes) -> None:
         raise ParseError("document declares XML entities")
 
 
-def _is_web_url(value: str) -> bool:
-    try:
-        parts = urlsplit(value.strip())
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
-
-
 def _entry_link(entry: Any, base: str) -> str:
     candidates = [_get(entry, "link") or ""]
     candidates += [
@@ -99,10 +85,10 @@ def _entry_link(entry: Any, base: str) -> str:
         if candidate.strip():
             absolute = canonical_url(candidate, base)
             # javascript:, data: and friends must never reach an email link.
-            if _is_web_url(absolute):
+            if is_web_url(absolute):
                 return absolute
     guid = _get(entry, "id") or ""
-    if _is_web_url(guid):
+    if is_web_url(guid):
         return canonical_url(guid)
     return ""
 
@@ -135,32 +121,21 @@ def _entry_published(entry: Any, text: str, source: Source, seen_at: datetime) -
         if raw:
             parsed = parse_date(raw, default_tz=source.timezone, now=seen_at)
             if parsed is not None:
-                return _not_future(parsed, seen_at)
+                return not_future(parsed, seen_at)
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         struct = dict.get(entry, key)
         if struct:
             try:
                 year, month, day, hour, minute, second = struct[:6]
                 when = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-                return _not_future(when, seen_at)
+                return not_future(when, seen_at)
             except (TypeError, ValueError):
                 continue
     # No usable date field: many items still say their day in the dateline.
     from_dateline = dateline_date(text, default_tz=source.timezone, now=seen_at)
     if from_dateline is not None:
-        return _not_future(from_dateline, seen_at)
+        return not_future(from_dateline, seen_at)
     return seen_at.astimezone(UTC)
-
-
-def _not_future(when: datetime, seen_at: datetime) -> datetime:
-    return seen_at.astimezone(UTC) if when > seen_at + _FUTURE_LIMIT else when
-
-
-def _untitled(text: str) -> str:
-    first = text.split("\n", 1)[0]
-    if len(first) <= _UNTITLED_LENGTH:
-        return first
-    return first[:_UNTITLED_LENGTH].rsplit(" ", 1)[0] + "…"
 
 
 def parse_feed(source: Source, result: FetchResult, *, seen_at: datetime) -> list[Item]:
@@ -193,13 +168,13 @@ def parse_feed(source: Source, result: FetchResult, *, seen_at: datetime) -> lis
 
     feed_link = (parsed.get("feed") or {}).get("link") or ""
     fallback_url = canonical_url(feed_link, result.url) if feed_link else canonical_url(result.url)
-    if not _is_web_url(fallback_url):
+    if not is_web_url(fallback_url):
         fallback_url = canonical_url(result.url)
 
     guids = Counter((_get(entry, "id") or "").strip() for entry in entries)
     # Relative item links belong to the site the feed describes, which is not
     # always where the feed is served from (a mirror, a feed proxy, the demo).
-    base = fallback_url if _is_web_url(feed_link) else result.url
+    base = fallback_url if is_web_url(feed_link) else result.url
     links = [_entry_link(entry, base) for entry in entries]
     url_counts = Counter(links)
     duplicate_guids = {g for g, n in guids.items() if g and n > 1}
@@ -230,7 +205,7 @@ def parse_feed(source: Source, result: FetchResult, *, seen_at: datetime) -> lis
                 id=identity,
                 source_id=source.id,
                 url=link or fallback_url,
-                title=title or _untitled(text),
+                title=title or untitled(text),
                 text=text,
                 published_at=_entry_published(entry, text, source, seen_at),
                 authority=source.authority,
