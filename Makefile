@@ -23,8 +23,8 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check functions tests
-	$(BIN)/ruff format --check functions tests
+	$(BIN)/ruff check functions tests bench
+	$(BIN)/ruff format --check functions tests bench
 	$(BIN)/mypy
 
 # Speed figures, each a ratio against a baseline measured in the same run.
