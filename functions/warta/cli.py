@@ -242,6 +242,13 @@ def cmd_officials_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from warta.web.serve import serve
+
+    serve(_settings(), host=args.host, port=args.port)
+    return 0
+
+
 def cmd_text(args: argparse.Namespace) -> int:
     from warta import textcli
 
@@ -333,6 +340,15 @@ def build_parser() -> argparse.ArgumentParser:
     oadd.add_argument("--email")
     oadd.add_argument("--phone")
     oadd.set_defaults(func=cmd_officials_add)
+    serve = sub.add_parser(
+        "serve", help="serve the unsubscribe pages that links in messages point at"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8025, help="port to listen on (default 8025)")
+    serve.set_defaults(func=cmd_serve)
+
     for name, reads, adds in (
         ("summarize", '{"title", "text"}', '"summary"'),
         (

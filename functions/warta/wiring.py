@@ -21,6 +21,7 @@ from warta.services.compose import Letterhead
 from warta.services.digest import Digest
 from warta.services.health import Health
 from warta.services.ingest import Ingest
+from warta.services.subscriptions import Subscriptions
 from warta.settings import Settings
 
 
@@ -35,6 +36,7 @@ class App:
     alerts: Alerts
     digest: Digest
     health: Health
+    subscriptions: Subscriptions
 
     def close(self) -> None:
         close = getattr(self.store, "close", None)
@@ -105,4 +107,5 @@ def build_local(settings: Settings, *, clock: Clock | None = None) -> App:
             failing_after=settings.alert_failing_after,
             quiet=settings.quiet_after,
         ),
+        subscriptions=Subscriptions(store, settings.secret, clock),
     )
