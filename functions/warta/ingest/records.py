@@ -116,51 +116,84 @@ def untitled(text: str) -> str:
     return first[:_UNTITLED_LENGTH].rsplit(" ", 1)[0] + "…"
 
 
-def build_items(
-    source: Source, records: Iterable[Record], *, base_url: str, seen_at: datetime
-) -> list[Item]:
-    """Normalized Items in document order; entries with neither title nor text are dropped.
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One entry after normalization of its parts, before it gets its identity."""
 
-    Links resolve against `base_url`; an entry without a usable link points at
-    `base_url` itself (the listing) and gets its identity from title and text.
+    title: str
+    """Plain text, one line."""
+    text: str
+    """Plain text, paragraphs separated by a blank line."""
+    link: str
+    """Canonical absolute http(s) URL, or "" when the entry had none usable."""
+    guid: str | None
+    published_at: datetime
+
+
+def assemble(source: Source, entries: Iterable[Entry], *, fallback_url: str) -> list[Item]:
+    """Items of one document, in its order: the step every source kind ends with.
+
+    An entry with neither title nor text is dropped; an entry listed twice
+    comes out once. A GUID or link that several entries share identifies none
+    of them (feeds reuse counters; listings link every card to one page), so
+    those entries fall further down the identity chain.
     """
-    records = list(records)
-    fallback = canonical_url(base_url)
-    links = [web_link(record.link, base_url) for record in records]
-    guids = [(record.guid or "").strip() for record in records]
-    duplicate_guids = {g for g, n in Counter(guids).items() if g and n > 1}
-    duplicate_urls = {u for u, n in Counter(links).items() if u and n > 1}
-
+    entries = list(entries)
+    guids = Counter(e.guid for e in entries if e.guid)
+    links = Counter(e.link for e in entries if e.link)
+    duplicate_guids = {g for g, n in guids.items() if n > 1}
+    duplicate_urls = {u for u, n in links.items() if n > 1}
     items: list[Item] = []
     seen_ids: set[str] = set()
-    for record, link, guid in zip(records, links, guids, strict=True):
-        title = clean_title(record.title)
-        text = html_to_text(record.text)
-        if not title and not text:
+    for entry in entries:
+        if not entry.title and not entry.text:
             continue
         identity, _how = item_id(
             source.id,
-            guid or None,
-            link or None,
-            title,
-            text,
+            entry.guid,
+            entry.link or None,
+            entry.title,
+            entry.text,
             duplicate_guids=duplicate_guids,
             duplicate_urls=duplicate_urls,
         )
         if identity in seen_ids:
-            continue  # the same entry listed twice on one page
+            continue
         seen_ids.add(identity)
         items.append(
             Item(
                 id=identity,
                 source_id=source.id,
-                url=link or fallback,
-                title=title or untitled(text),
-                text=text,
-                published_at=_published(record.date, text, source, seen_at),
+                url=entry.link or fallback_url,
+                title=entry.title or untitled(entry.text),
+                text=entry.text,
+                published_at=entry.published_at,
                 authority=source.authority,
                 region=source.region,
-                guid=guid or None,
+                guid=entry.guid,
             )
         )
     return items
+
+
+def build_items(
+    source: Source, records: Iterable[Record], *, base_url: str, seen_at: datetime
+) -> list[Item]:
+    """Normalized Items in document order (see `assemble`).
+
+    Links resolve against `base_url`; an entry without a usable link points at
+    `base_url` itself (the listing) and gets its identity from title and text.
+    """
+    entries = []
+    for record in records:
+        text = html_to_text(record.text)
+        entries.append(
+            Entry(
+                title=clean_title(record.title),
+                text=text,
+                link=web_link(record.link, base_url),
+                guid=(record.guid or "").strip() or None,
+                published_at=_published(record.date, text, source, seen_at),
+            )
+        )
+    return assemble(source, entries, fallback_url=canonical_url(base_url))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import itertools
 import re
-from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,10 +17,9 @@ from warta.ingest.normalize import (
     canonical_url,
     clean_title,
     html_to_text,
-    item_id,
     plain_to_text,
 )
-from warta.ingest.records import is_web_url, not_future, untitled
+from warta.ingest.records import Entry, assemble, is_web_url, not_future
 
 # Internal entity declarations are how "billion laughs" and external-entity
 # attacks start; no real feed needs them, so such a document is refused before
@@ -171,46 +169,19 @@ def parse_feed(source: Source, result: FetchResult, *, seen_at: datetime) -> lis
     if not is_web_url(fallback_url):
         fallback_url = canonical_url(result.url)
 
-    guids = Counter((_get(entry, "id") or "").strip() for entry in entries)
     # Relative item links belong to the site the feed describes, which is not
     # always where the feed is served from (a mirror, a feed proxy, the demo).
     base = fallback_url if is_web_url(feed_link) else result.url
-    links = [_entry_link(entry, base) for entry in entries]
-    url_counts = Counter(links)
-    duplicate_guids = {g for g, n in guids.items() if g and n > 1}
-    duplicate_urls = {u for u, n in url_counts.items() if u and n > 1}
-
-    items: list[Item] = []
-    seen_ids: set[str] = set()
-    for entry, link in zip(entries, links, strict=True):
+    normalized = []
+    for entry in entries:
         text = _entry_text(entry)
-        title = clean_title(_get(entry, "title") or "")
-        if not title and not text:
-            continue
-        guid = (_get(entry, "id") or "").strip() or None
-        identity, _how = item_id(
-            source.id,
-            guid,
-            link or None,
-            title,
-            text,
-            duplicate_guids=duplicate_guids,
-            duplicate_urls=duplicate_urls,
-        )
-        if identity in seen_ids:
-            continue  # the same entry listed twice in one document
-        seen_ids.add(identity)
-        items.append(
-            Item(
-                id=identity,
-                source_id=source.id,
-                url=link or fallback_url,
-                title=title or untitled(text),
+        normalized.append(
+            Entry(
+                title=clean_title(_get(entry, "title") or ""),
                 text=text,
+                link=_entry_link(entry, base),
+                guid=(_get(entry, "id") or "").strip() or None,
                 published_at=_entry_published(entry, text, source, seen_at),
-                authority=source.authority,
-                region=source.region,
-                guid=guid,
             )
         )
-    return items
+    return assemble(source, normalized, fallback_url=fallback_url)
