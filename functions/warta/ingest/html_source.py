@@ -28,7 +28,14 @@ from lxml.cssselect import CSSSelector
 
 from warta.core.errors import ParseError
 from warta.core.model import FetchResult, Item, Source
-from warta.ingest.records import Record, build_items, declared_charset, decode, is_web_url
+from warta.ingest.records import (
+    Record,
+    build_items,
+    check_keys,
+    declared_charset,
+    decode,
+    is_web_url,
+)
 
 REQUIRED = {
     "item": "the CSS selector of one news item",
@@ -51,16 +58,8 @@ def compile_selector(selector: str) -> CSSSelector:
 
 def check_extract(extract: Mapping[str, str]) -> None:
     """Raise ValueError naming the key when `extract` cannot describe a listing page."""
-    for key, meaning in REQUIRED.items():
-        value = extract.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError(f"extract needs {key!r}: {meaning}")
+    check_keys(extract, REQUIRED, OPTIONAL)
     for key, value in extract.items():
-        if key not in REQUIRED and key not in OPTIONAL:
-            known = ", ".join([*REQUIRED, *OPTIONAL])
-            raise ValueError(f"extract key {key!r} is not one of: {known}")
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError(f"extract {key!r} must be a non-empty string")
         try:
             compile_selector(value)
         except ValueError as exc:

@@ -28,7 +28,14 @@ from urllib.parse import quote
 
 from warta.core.errors import ParseError
 from warta.core.model import FetchResult, Item, Source
-from warta.ingest.records import Record, build_items, declared_charset, decode, is_web_url
+from warta.ingest.records import (
+    Record,
+    build_items,
+    check_keys,
+    declared_charset,
+    decode,
+    is_web_url,
+)
 
 REQUIRED = {
     "items": "the dotted path to the list of items",
@@ -71,16 +78,8 @@ def _template_fields(template: str) -> list[tuple[str, str | None]]:
 
 def check_extract(extract: Mapping[str, str]) -> None:
     """Raise ValueError naming the key when `extract` cannot describe a JSON source."""
-    for key, meaning in REQUIRED.items():
-        value = extract.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError(f"extract needs {key!r}: {meaning}")
+    check_keys(extract, REQUIRED, OPTIONAL)
     for key, value in extract.items():
-        if key not in REQUIRED and key not in OPTIONAL:
-            known = ", ".join([*REQUIRED, *OPTIONAL])
-            raise ValueError(f"extract key {key!r} is not one of: {known}")
-        if not isinstance(value, str) or not value.strip():
-            raise ValueError(f"extract {key!r} must be a non-empty string")
         if key != "items" and value.strip() == _ROOT:
             raise ValueError(f"extract {key!r} must name a field, not the whole item")
     if "{" in extract["url"] or "}" in extract["url"]:

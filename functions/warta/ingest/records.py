@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import Message
@@ -37,6 +37,23 @@ class Record:
     text: str = ""
     """HTML or plain text."""
     guid: str | None = None
+
+
+def check_keys(
+    extract: Mapping[str, str], required: Mapping[str, str], optional: Iterable[str]
+) -> None:
+    """Raise ValueError naming the key when an extract table lacks a key or has an unknown one."""
+    for key, meaning in required.items():
+        value = extract.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"extract needs {key!r}: {meaning}")
+    optional = list(optional)
+    for key, value in extract.items():
+        if key not in required and key not in optional:
+            known = ", ".join([*required, *optional])
+            raise ValueError(f"extract key {key!r} is not one of: {known}")
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"extract {key!r} must be a non-empty string")
 
 
 def declared_charset(content_type: str | None) -> str | None:
