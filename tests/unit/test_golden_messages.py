@@ -1,0 +1,405 @@
+"""Golden messages: every kind of email, rendered from fixed data, must match a reviewed file.
+
+Each test drives the real service (Digest.send_batch, Alerts.story,
+Health.check) over a real SQLite store with a fixed clock and a fixed secret,
+serializes the captured message exactly as the mailers put it on the wire
+(WIRE_POLICY), blanks what differs from one run to the next, and compares the
+result with tests/golden/<kind>.eml. A template or composition change therefore
+shows up as a diff of those files, to be read like any other code change.
+
+Blanked: the Message-ID value (random), the MIME boundary wherever it occurs
+(random), and the Date header value (the clock is fixed, but the header is
+checked apart, so that the golden files do not pin a formatting detail of the
+standard library). Everything else, the signed unsubscribe link included, is
+deterministic and stays in the files.
+
+Line endings: the wire form uses CRLF throughout; the tests check that, then
+store and compare with LF, so the files diff cleanly and survive editors.
+
+To accept an intended change, regenerate the files and review their diff:
+
+    WARTA_REGENERATE_GOLDEN=1 .venv/bin/python -m pytest tests/unit/test_golden_messages.py -q
+    git diff tests/golden/
+"""
+
+from __future__ import annotations
+
+import difflib
+import email
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
+from email.policy import default
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import pytest
+
+from warta.adapters.sqlite_store import SqliteStore
+from warta.core import tokens
+from warta.core.mail import WIRE_POLICY
+from warta.core.model import (
+    Authority,
+    DigestBatch,
+    Official,
+    Source,
+    SourceState,
+    Story,
+    StorySource,
+    Subscriber,
+)
+from warta.render import JinjaRenderer
+from warta.services.alerts import Alerts
+from warta.services.compose import Letterhead, unsubscribe_url
+from warta.services.digest import Digest
+from warta.services.health import Health
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+REGENERATE = os.environ.get("WARTA_REGENERATE_GOLDEN") == "1"
+
+NOW = datetime(2024, 2, 14, 3, 0, tzinfo=UTC)  # polling day, 10.00 WIB
+DAY = date(2024, 2, 14)
+TANGGAL = "Rabu, 14 Februari 2024"
+"""The Indonesian date every digest and alert must show."""
+
+LETTERHEAD = Letterhead(
+    sender="Warta Pemilu <warta@warta.example>",
+    domain="warta.example",
+    public_url="https://warta.example",
+    secret=b"golden-secret-" * 4,
+)
+
+BLANK_MESSAGE_ID = "<MESSAGE-ID>"
+BLANK_BOUNDARY = "BOUNDARY"
+BLANK_DATE = "DATE"
+
+
+@dataclass
+class FixedClock:
+    moment: datetime = NOW
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+@dataclass
+class CapturingMailer:
+    sent: list[EmailMessage] = field(default_factory=list)
+
+    def send(self, message: EmailMessage) -> str:
+        self.sent.append(message)
+        return f"provider-{len(self.sent)}"
+
+
+@dataclass
+class SilentNotifier:
+    sent: list[tuple[str, str]] = field(default_factory=list)
+
+    def notify(self, phone: str, text: str) -> str:
+        self.sent.append((phone, text))
+        return f"sms-{len(self.sent)}"
+
+
+# -- fixed data --------------------------------------------------------------------------
+
+KPU = StorySource(
+    "kpu-ri",
+    "KPU RI",
+    "https://www.kpu.go.id/berita/baca/12001?lang=id&hal=1",  # & must become &amp; in HTML
+    Authority.KPU,
+    "kpu-ri:12001",
+    NOW - timedelta(hours=2, minutes=30),
+)
+BAWASLU = StorySource(
+    "bawaslu-ri",
+    "Bawaslu RI",
+    "https://www.bawaslu.go.id/id/berita/bawaslu-luruskan-video-surat-suara",
+    Authority.BAWASLU,
+    "bawaslu-ri:881",
+    NOW - timedelta(hours=1, minutes=45),
+)
+PEMKOT = StorySource(
+    "pemkot-kediri",
+    "Pemerintah Kota Kediri",
+    "https://www.kedirikota.go.id/p/berita/tps-keliling",
+    Authority.PEMDA,
+    "pemkot-kediri:55",
+    NOW - timedelta(hours=5),
+)
+MEDIA = StorySource(
+    "antara",
+    "Antara",
+    "https://www.antaranews.com/berita/pemilu-2024-partisipasi",
+    Authority.MEDIA,
+    "antara:9",
+    NOW - timedelta(hours=3),
+)
+
+URGENT = Story(
+    id="st-hoaks",
+    day=DAY,
+    region="national",
+    # Quotes, &, < and an em dash: escaping in HTML and RFC 2047 in the Subject header.
+    title='Hoaks "Surat Suara Tercoblos" — KPU & Bawaslu Tegaskan Tidak Benar',
+    summary=(
+        'KPU & Bawaslu menegaskan video "surat suara sudah tercoblos" yang beredar '
+        "tidak benar: TPS dalam video melayani <300 pemilih dan pemungutan suara baru "
+        "dimulai pukul 07.00 — kabar itu hoaks."
+    ),
+    published_at=KPU.published_at,
+    created_at=NOW - timedelta(hours=2),
+    election=True,
+    clarification=True,
+    urgent=True,
+    sources=(KPU, BAWASLU),
+)
+REGIONAL = Story(
+    id="st-kediri",
+    day=DAY,
+    region="35.71",
+    title="Pemkot Kediri Siapkan TPS Keliling untuk Pasien Rumah Sakit",
+    summary="Pemerintah Kota Kediri menyiapkan TPS keliling bagi pasien dan tenaga medis.",
+    published_at=PEMKOT.published_at,
+    created_at=NOW - timedelta(hours=4),
+    election=True,
+    clarification=False,
+    urgent=False,
+    sources=(PEMKOT,),
+)
+REPORTED = Story(
+    id="st-partisipasi",
+    day=DAY,
+    region="national",
+    title="Partisipasi Pemilih Diperkirakan Naik",
+    summary="Pengamat memperkirakan partisipasi pemilih naik dibanding pemilu sebelumnya.",
+    published_at=MEDIA.published_at,
+    created_at=NOW - timedelta(hours=3),
+    election=True,
+    clarification=False,
+    urgent=False,
+    sources=(MEDIA,),
+)
+
+SUBSCRIBER = Subscriber(
+    id="sub-0001", email="pembaca@pembaca.example", regions=("35.71",), name="Pembaca"
+)
+OFFICIAL = Official(
+    id="off-0001",
+    name="Petugas Kediri",
+    role="Ketua KPU Kota",
+    region="35.71",
+    email="petugas@petugas.example",
+)
+ADMIN_EMAIL = "admin@warta.example"
+FAILING_SOURCE = Source(
+    id="kpu-jatim",
+    name="KPU Provinsi Jawa Timur",
+    url="https://jatim.kpu.go.id/feed?kategori=berita&format=rss",
+    authority=Authority.KPU,
+    region="35",
+)
+FAILING_STATE = SourceState(
+    FAILING_SOURCE.id,
+    error_count=9,
+    last_error='HTTP 503: <title>Service Unavailable</title> & "coba lagi"',
+    failing_since=NOW - timedelta(hours=30),
+    last_success_at=NOW - timedelta(hours=31),
+)
+
+
+# -- rendering through the real services -------------------------------------------------
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    with SqliteStore(tmp_path / "warta.db") as opened:
+        yield opened
+
+
+def digest_message(store: SqliteStore) -> EmailMessage:
+    for story in (REPORTED, REGIONAL, URGENT):
+        store.put_story(story)
+    store.put_subscriber(SUBSCRIBER)
+    mailer = CapturingMailer()
+    digest = Digest(
+        store=store,
+        mailer=mailer,
+        renderer=JinjaRenderer(),
+        clock=FixedClock(),
+        letterhead=LETTERHEAD,
+    )
+    report = digest.send_batch(DigestBatch(DAY, (SUBSCRIBER.id,)))
+    assert (report.sent, len(mailer.sent)) == (1, 1)
+    return mailer.sent[0]
+
+
+def alert_message(store: SqliteStore) -> EmailMessage:
+    store.put_story(URGENT)
+    store.put_official(OFFICIAL)
+    mailer = CapturingMailer()
+    alerts = Alerts(
+        store=store,
+        mailer=mailer,
+        notifier=SilentNotifier(),
+        renderer=JinjaRenderer(),
+        clock=FixedClock(),
+        letterhead=LETTERHEAD,
+    )
+    report = alerts.story(URGENT.id)
+    assert (report.emails, len(mailer.sent)) == (1, 1)
+    return mailer.sent[0]
+
+
+def health_message(store: SqliteStore) -> EmailMessage:
+    store.put_source_state(FAILING_STATE)
+    mailer = CapturingMailer()
+    health = Health(
+        store=store,
+        mailer=mailer,
+        renderer=JinjaRenderer(),
+        clock=FixedClock(),
+        letterhead=LETTERHEAD,
+        admin_email=ADMIN_EMAIL,
+    )
+    report = health.check([FAILING_SOURCE])
+    assert (report.sent, len(mailer.sent)) == (1, 1)
+    return mailer.sent[0]
+
+
+# -- serializing, blanking, comparing ----------------------------------------------------
+
+
+def wire_text(message: EmailMessage) -> str:
+    """The message as a mailer sends it, with CRLF checked and then turned into LF."""
+    raw = message.as_bytes(policy=WIRE_POLICY)
+    assert raw.count(b"\n") == raw.count(b"\r\n"), "a bare LF on the wire"
+    return raw.replace(b"\r\n", b"\n").decode("utf-8")
+
+
+def blank(message: EmailMessage, text: str) -> str:
+    boundary = message.get_boundary()
+    assert boundary, "every message is multipart/alternative"
+    head, sep, body = text.partition("\n\n")
+    # Only in the top-level header block: a body line starting "Date:" is content.
+    head = re.sub(r"(?m)^Message-ID: .*$", f"Message-ID: {BLANK_MESSAGE_ID}", head)
+    head = re.sub(r"(?m)^Date: .*$", f"Date: {BLANK_DATE}", head)
+    return (head + sep + body).replace(boundary, BLANK_BOUNDARY)
+
+
+def compare_with_golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if REGENERATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(actual.encode("utf-8"))
+        return
+    if not path.exists():
+        pytest.fail(
+            f"{path} is missing; create it with WARTA_REGENERATE_GOLDEN=1 "
+            "and review it before committing",
+            pytrace=False,
+        )
+    expected = path.read_bytes().decode("utf-8")
+    if actual != expected:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                actual.splitlines(keepends=True),
+                fromfile=f"tests/golden/{name} (stored)",
+                tofile=f"tests/golden/{name} (rendered now)",
+            )
+        )
+        pytest.fail(
+            f"{name} differs from the stored golden message:\n{diff}\n"
+            "If the change is intended, regenerate and review the diff:\n"
+            "  WARTA_REGENERATE_GOLDEN=1 .venv/bin/python -m pytest "
+            "tests/unit/test_golden_messages.py -q && git diff tests/golden/",
+            pytrace=False,
+        )
+
+
+def reparsed(blanked: str) -> EmailMessage:
+    parsed = email.message_from_bytes(blanked.encode("utf-8"), policy=default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def body(message: EmailMessage, subtype: str) -> str:
+    part = message.get_body((subtype,))
+    assert part is not None
+    return str(part.get_content())
+
+
+# -- the tests ---------------------------------------------------------------------------
+
+KINDS = {
+    "digest.eml": (digest_message, "subscriber", SUBSCRIBER.id),
+    "alert.eml": (alert_message, "official", OFFICIAL.id),
+    "health.eml": (health_message, "admin", "admin"),
+}
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_message_matches_its_golden_file(store: SqliteStore, name: str) -> None:
+    make, _, _ = KINDS[name]
+    message = make(store)
+
+    compare_with_golden(name, blank(message, wire_text(message)))
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_blanking_keeps_the_signed_unsubscribe_link(store: SqliteStore, name: str) -> None:
+    make, kind, recipient_id = KINDS[name]
+    message = make(store)
+    token = tokens.sign(LETTERHEAD.secret, "unsubscribe", f"{kind}:{recipient_id}")
+    link = unsubscribe_url(LETTERHEAD.public_url, kind, recipient_id, token)
+
+    blanked = reparsed(blank(message, wire_text(message)))
+
+    assert blanked["List-Unsubscribe"] == f"<{link}>"
+    assert blanked["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert link in body(blanked, "plain")
+    assert f'href="{link.replace("&", "&amp;")}"' in body(blanked, "html")
+
+
+@pytest.mark.parametrize("name", ["digest.eml", "alert.eml"])
+def test_blanking_keeps_the_indonesian_date(store: SqliteStore, name: str) -> None:
+    make, _, _ = KINDS[name]
+    message = make(store)
+
+    blanked = reparsed(blank(message, wire_text(message)))
+
+    assert TANGGAL in body(blanked, "plain")
+    assert TANGGAL in body(blanked, "html")
+    if name == "digest.eml":
+        assert TANGGAL in blanked["Subject"]
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_what_is_blanked_is_well_formed(store: SqliteStore, name: str) -> None:
+    make, _, _ = KINDS[name]
+    message = make(store)
+
+    assert parsedate_to_datetime(message["Date"]) == NOW
+    assert re.fullmatch(r"<[^<>@\s]+@warta\.example>", message["Message-ID"])
+    # The boundary is blanked everywhere, and only there: the Content-Type parameter,
+    # the two part delimiters and the closing delimiter.
+    assert blank(message, wire_text(message)).count(BLANK_BOUNDARY) == 4
+
+
+def test_html_escapes_feed_text_that_looks_like_markup(store: SqliteStore) -> None:
+    message = digest_message(store)
+
+    html = body(message, "html")
+
+    assert "KPU &amp; Bawaslu menegaskan video &#34;surat suara sudah tercoblos&#34;" in html
+    assert "melayani &lt;300 pemilih" in html
+    assert "<300" not in html
+    assert "KPU & Bawaslu" in body(message, "plain")
+
+
+def test_every_golden_file_belongs_to_a_message_kind() -> None:
+    # A renamed kind would otherwise leave its old file behind, reviewed by no test.
+    assert sorted(p.name for p in GOLDEN.glob("*.eml")) == sorted(KINDS)
