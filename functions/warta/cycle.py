@@ -72,7 +72,8 @@ def _describe(source: Source, report: IngestReport) -> str:
         return f"  {source.name}: unchanged since the last fetch (304)"
     joined = f", {len(report.joined_stories)} joined a story" if report.joined_stories else ""
     recorded = (
-        f", {report.recorded_only} older items recorded without sending (first run)"
+        f", {report.recorded_only} older items recorded without sending "
+        + ("(first run)" if report.first_run else "(back after an outage)")
         if report.recorded_only
         else ""
     )

@@ -63,8 +63,11 @@ class IngestReport:
     """This run disabled the source (410 Gone)."""
     first_run: bool = False
     """The source had never been fetched successfully before this run."""
+    catching_up: bool = False
+    """The source's last success is older than the first-run window: an outage ended."""
     recorded_only: int = 0
-    """Items of a first run older than its window: recorded as seen, no story, no alert."""
+    """Items of a first run (or of the first run after an outage) older than the window:
+    recorded as seen, no story, no alert."""
 
 
 def due_sources(sources: Iterable[Source], store: Store, now: datetime) -> list[Source]:
@@ -139,9 +142,15 @@ class Ingest:
             return report
 
         report.first_run = state.last_success_at is None
+        # A source back after a long outage brings its backlog all at once:
+        # like a new source, only its recent items are news for subscribers.
+        report.catching_up = (
+            state.last_success_at is not None
+            and state.last_success_at < now - self.first_run_window
+        )
         report.items = len(items)
         for item in items:
-            if report.first_run and self._before_window(item, now):
+            if (report.first_run or report.catching_up) and self._before_window(item, now):
                 self._record_only(item, now, report)
             else:
                 self._take(source, item, now, report)

@@ -463,3 +463,52 @@ def test_template_twins_stay_apart_when_the_summary_leaves_out_their_figures(
     assert story is not None and "214.236" not in story.summary and "214.236" in story.text
     assert second.joined_stories == []
     assert len(second.new_stories) == 1
+
+
+def test_source_back_after_a_long_outage_sends_only_its_recent_backlog(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    kpu = source()
+    back_at = clock.now() + timedelta(hours=3 * 24 + 1)
+    during_outage = replace(
+        item("lama", "KPU Tetapkan Jadwal Rekapitulasi", RELEASE),
+        published_at=back_at - timedelta(hours=60),
+    )
+    fresh = replace(
+        item("baru", REBUTTAL_TITLE, REBUTTAL), published_at=back_at - timedelta(hours=1)
+    )
+    outage = [FetchError("connection", "refused") for _ in range(3)]
+    fetcher = ScriptedFetcher([ok(b"empty"), *outage, ok(b"backlog")])
+    parser = ItemsParser({b"empty": [], b"backlog": [during_outage, fresh]})
+    service = ingest(store, clock, fetcher, parser)
+    service.source(kpu)
+    for _ in outage:
+        clock.advance(hours=24)
+        service.source(kpu)
+
+    clock.advance(hours=1)
+    assert clock.now() == back_at
+    back = service.source(kpu)
+
+    assert back.catching_up and not back.first_run
+    assert (back.new_items, back.recorded_only) == (1, 1)
+    assert len(back.urgent_stories) == 1  # the fresh rebuttal still alerts at once
+    assert store.has_item("lama")
+
+
+def test_short_outage_keeps_every_new_item(store: SqliteStore, clock: FixedClock) -> None:
+    kpu = source()
+    late = item(
+        "telat", "KPU Tetapkan Jadwal Rekapitulasi", RELEASE, hours_ago=30
+    )  # before the run
+    fetcher = ScriptedFetcher([ok(b"empty"), FetchError("timeout", "slow"), ok(b"late")])
+    service = ingest(store, clock, fetcher, ItemsParser({b"empty": [], b"late": [late]}))
+    service.source(kpu)
+    clock.advance(hours=6)
+    service.source(kpu)
+
+    clock.advance(hours=6)
+    report = service.source(kpu)
+
+    assert not report.catching_up
+    assert (report.new_items, report.recorded_only) == (1, 0)
