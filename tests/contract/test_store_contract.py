@@ -466,6 +466,18 @@ def test_subscriber_with_only_defaults_round_trips(store: Store) -> None:
     assert store.get_subscriber("sub-002") == subscriber
 
 
+def test_subscribers_of_a_batch_come_in_one_call_without_the_unknown(store: Store) -> None:
+    people = [make_subscriber(f"sub-{n:04d}") for n in range(1200)]  # more than one slice
+    for person in people:
+        store.put_subscriber(person)
+    wanted = [p.id for p in people[::2]] + ["sub-9999", people[0].id]
+
+    found = store.get_subscribers(wanted)
+
+    assert found == {p.id: p for p in people[::2]}
+    assert store.get_subscribers([]) == {}
+
+
 def test_putting_a_subscriber_again_replaces_it(store: Store) -> None:
     store.put_subscriber(make_subscriber(status=SubscriberStatus.PENDING))
     active = make_subscriber(status=SubscriberStatus.ACTIVE, regions=("papua",), name=None)

@@ -604,6 +604,20 @@ class SqliteStore:
             ).fetchone()
         return None if row is None else _subscriber_from_row(row)
 
+    def get_subscribers(self, subscriber_ids: Sequence[str]) -> dict[str, Subscriber]:
+        wanted = list(dict.fromkeys(subscriber_ids))
+        found: dict[str, Subscriber] = {}
+        with self._guard("get_subscribers") as conn:
+            # In slices: SQLite caps the number of parameters of one statement.
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                rows = conn.execute(
+                    f"SELECT * FROM subscribers WHERE id IN ({','.join('?' * len(chunk))})",  # noqa: S608 - only placeholders
+                    chunk,
+                ).fetchall()
+                found.update((row["id"], _subscriber_from_row(row)) for row in rows)
+        return found
+
     def subscribers_page(
         self, status: SubscriberStatus, *, cursor: str | None = None, limit: int = 100
     ) -> Page[Subscriber]:

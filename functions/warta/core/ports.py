@@ -119,6 +119,10 @@ class Store(Protocol):
 
     def get_subscriber(self, subscriber_id: str) -> Subscriber | None: ...
 
+    def get_subscribers(self, subscriber_ids: Sequence[str]) -> dict[str, Subscriber]:
+        """The subscribers of one digest batch in one round trip; unknown ids are left out."""
+        ...
+
     def subscribers_page(
         self, status: SubscriberStatus, *, cursor: str | None = None, limit: int = 100
     ) -> Page[Subscriber]:

@@ -100,8 +100,9 @@ class Digest:
         report = BatchReport(batch.day, batch.number)
         stories = self.store.stories_of_day(batch.day)
         segments: dict[tuple[str, ...], list[Subscriber]] = defaultdict(list)
+        found = self.store.get_subscribers(batch.subscriber_ids)
         for subscriber_id in batch.subscriber_ids:
-            subscriber = self.store.get_subscriber(subscriber_id)
+            subscriber = found.get(subscriber_id)
             # Someone may have unsubscribed between plan and send.
             if subscriber is None or subscriber.status is not SubscriberStatus.ACTIVE:
                 continue
