@@ -35,6 +35,7 @@ from warta.ingest.records import (
     declared_charset,
     decode,
     is_web_url,
+    web_link,
 )
 
 REQUIRED = {
@@ -157,6 +158,12 @@ def parse_listing(source: Source, result: FetchResult, *, seen_at: datetime) -> 
         for element in elements
     ]
     base = result.url if is_web_url(result.url) else source.url
+    # A page's own <base href> is where its relative links point (CMSs that
+    # serve listings from a subfolder rely on it).
+    declared = root.find(".//base[@href]")
+    if declared is not None:
+        resolved = web_link(str(declared.get("href")), base)
+        base = resolved or base
     items = build_items(source, records, base_url=base, seen_at=seen_at)
     if not items:
         raise ParseError(

@@ -170,6 +170,22 @@ def test_links_resolve_against_the_source_url_when_the_page_was_read_from_a_file
     assert item.url == "https://kab-kediri.kpu.go.id/detail/5"
 
 
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        (
+            '<base href="https://kab-kediri.kpu.go.id/web/">',
+            "https://kab-kediri.kpu.go.id/web/detail/5",
+        ),
+        ('<base href="/arsip/">', "https://kab-kediri.kpu.go.id/arsip/detail/5"),
+        ('<base href="javascript:alert(1)">', "https://kab-kediri.kpu.go.id/detail/5"),
+    ],
+)
+def test_relative_links_follow_the_pages_own_base(base: str, expected: str) -> None:
+    [item] = parse(page(card("Judul", "detail/5"), head=f'<meta charset="utf-8">{base}'))
+    assert item.url == expected
+
+
 def test_scripts_and_styles_never_reach_title_or_summary() -> None:
     html = page(
         card(
