@@ -25,6 +25,22 @@ from warta.services.ledger import Outcome, send_once
 SMS_LIMIT = 306
 """Two concatenated GSM-7 SMS segments: room for a title and a link."""
 
+# One character outside GSM-7 (a curly quote, an em dash, an ellipsis) turns
+# the whole SMS into UCS-2, 67 characters a segment instead of 153: the usual
+# typographic ones are written the plain way instead.
+_GSM_PLAIN = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
+     "\u2026": "...", "\u00a0": " "}
+)  # fmt: skip
+
+
+def sms_text(rendered: str) -> str:
+    """One line of SMS text in GSM-7 where it can be, cut to two segments."""
+    text = " ".join(rendered.translate(_GSM_PLAIN).split())
+    if len(text) > SMS_LIMIT:
+        text = text[: SMS_LIMIT - 3].rstrip() + "..."
+    return text
+
 
 @dataclass(slots=True)
 class AlertReport:
@@ -64,9 +80,7 @@ class Alerts:
             text=self.renderer.render("alert.txt", **context),
             html=self.renderer.render("alert.html", **context),
         )
-        sms = " ".join(self.renderer.render("alert_sms.txt", **context).split())
-        if len(sms) > SMS_LIMIT:
-            sms = sms[: SMS_LIMIT - 1].rstrip() + "…"
+        sms = sms_text(self.renderer.render("alert_sms.txt", **context))
         return email, sms
 
     def story(self, story_id: str) -> AlertReport:

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from warta.adapters.sqlite_store import SqliteStore
 from warta.core.model import Authority, Official, Story, StorySource
-from warta.services.alerts import SMS_LIMIT, Alerts
+from warta.services.alerts import SMS_LIMIT, Alerts, sms_text
 
 from .conftest import (
     LETTERHEAD,
@@ -141,3 +143,23 @@ def test_sms_fits_two_segments_and_keeps_the_link(store: SqliteStore, clock: Fix
     assert phone == "+6281100000002"
     assert len(text) <= SMS_LIMIT
     assert "https://www.kpu.go.id/berita/1" in text
+
+
+@pytest.mark.parametrize(
+    ("rendered", "expected"),
+    [
+        ("KPU: “Tidak benar” — cek kanal resmi…", 'KPU: "Tidak benar" - cek kanal resmi...'),
+        (
+            "Bawaslu\u00a0RI:\n\nkabar ‘TPS dipindah’ hoaks",
+            "Bawaslu RI: kabar 'TPS dipindah' hoaks",
+        ),
+    ],
+)
+def test_sms_text_stays_in_the_gsm_alphabet(rendered: str, expected: str) -> None:
+    assert sms_text(rendered) == expected
+
+
+def test_long_sms_is_cut_to_two_segments_with_a_plain_ellipsis() -> None:
+    text = sms_text("kata " * 200)
+    assert len(text) <= SMS_LIMIT
+    assert text.endswith("...")
