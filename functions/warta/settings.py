@@ -11,11 +11,12 @@ import os
 import secrets
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.headerregistry import Address
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,23 @@ from warta.core.errors import ConfigError
 from warta.resources import default_sources_file
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+SmtpSecurity = Literal["starttls", "tls", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """The mail server of a self-hosted install (WARTA_MAIL=smtp)."""
+
+    host: str
+    port: int = 587
+    security: SmtpSecurity = "starttls"
+    """starttls (port 587), tls (implicit TLS, port 465) or none (loopback only)."""
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    """Never logged: kept out of repr, so out of tracebacks and log lines."""
+    timeout: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +54,7 @@ class Settings:
     """Base of links in messages (unsubscribe); https in production."""
     sender: str
     """From: of every message, as 'Name <address>'."""
-    secret: bytes
+    secret: bytes = field(repr=False)
     """Signs unsubscribe links. Never logged, never committed."""
     batch_size: int = 100
     """Recipients per digest batch: one unit of fan-out."""
@@ -54,6 +72,10 @@ class Settings:
     """How long without a new item before a source counts as quiet (see policy.quiet_after)."""
     first_run_window: timedelta = timedelta(hours=48)
     """On a source's first run, only items this recent make stories and alerts."""
+    mail: Literal["outbox", "smtp"] = "outbox"
+    """Which mailer the local wiring builds."""
+    smtp: SmtpSettings | None = None
+    """Set exactly when mail is "smtp"."""
 
     @property
     def database(self) -> Path:
@@ -98,7 +120,7 @@ def _public_url(raw: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"WARTA_PUBLIC_URL must be an http(s) URL, not {raw!r}")
-    if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
         # Mail clients only honour one-click unsubscribe over HTTPS.
         raise ConfigError("WARTA_PUBLIC_URL must use https unless it points at this machine")
     return raw.rstrip("/")
@@ -122,6 +144,59 @@ def _admin_email(raw: str | None) -> str | None:
         # The value itself stays out of the message: addresses are never printed.
         raise ConfigError("WARTA_ADMIN_EMAIL must be an email address")
     return address
+
+
+_MAILERS: dict[str, Literal["outbox", "smtp"]] = {"outbox": "outbox", "smtp": "smtp"}
+_SMTP_SECURITY: dict[str, SmtpSecurity] = {"starttls": "starttls", "tls": "tls", "none": "none"}
+
+
+def _mail(env: Mapping[str, str]) -> Literal["outbox", "smtp"]:
+    raw = env.get("WARTA_MAIL", "outbox")
+    mail = _MAILERS.get(raw)
+    if mail is None:
+        raise ConfigError(f"WARTA_MAIL must be outbox or smtp, not {raw!r}")
+    return mail
+
+
+def _smtp(env: Mapping[str, str], mail: str) -> SmtpSettings | None:
+    if mail != "smtp":
+        # An admin who set a mail server expects mail to go through it, not into a folder.
+        stray = sorted(name for name in env if name.startswith("WARTA_SMTP_"))
+        if stray:
+            raise ConfigError(f"{stray[0]} is set but WARTA_MAIL is not smtp")
+        return None
+    host = env.get("WARTA_SMTP_HOST", "").strip()
+    if not host:
+        raise ConfigError("WARTA_SMTP_HOST is required when WARTA_MAIL=smtp")
+    port = _positive_int(env, "WARTA_SMTP_PORT", 587)
+    if port > 65535:
+        raise ConfigError("WARTA_SMTP_PORT must be at most 65535")
+    raw_security = env.get("WARTA_SMTP_SECURITY", "starttls")
+    security = _SMTP_SECURITY.get(raw_security)
+    if security is None:
+        raise ConfigError(
+            f"WARTA_SMTP_SECURITY must be starttls, tls or none, not {raw_security!r}"
+        )
+    if security == "none" and host not in LOOPBACK_HOSTS:
+        # Credentials and subscribers' mail must never cross a network in clear.
+        raise ConfigError(
+            "WARTA_SMTP_SECURITY=none is only allowed when WARTA_SMTP_HOST is this machine "
+            "(127.0.0.1, localhost, ::1)"
+        )
+    username = env.get("WARTA_SMTP_USER") or None
+    password = env.get("WARTA_SMTP_PASSWORD") or None
+    if username and not password:
+        raise ConfigError("WARTA_SMTP_PASSWORD is required when WARTA_SMTP_USER is set")
+    if password and not username:
+        raise ConfigError("WARTA_SMTP_USER is required when WARTA_SMTP_PASSWORD is set")
+    return SmtpSettings(
+        host=host,
+        port=port,
+        security=security,
+        username=username,
+        password=password,
+        timeout=_positive_float(env, "WARTA_SMTP_TIMEOUT", 30.0),
+    )
 
 
 def local_secret(home: Path) -> bytes:
@@ -151,6 +226,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
     secret_value = env.get("WARTA_SECRET")
     if secret_value is not None and len(secret_value) < 32:
         raise ConfigError("WARTA_SECRET must be at least 32 characters")
+    mail = _mail(env)
+    smtp = _smtp(env, mail)
     return Settings(
         home=home,
         outbox=Path(env.get("WARTA_OUTBOX", base / "outbox")),
@@ -168,4 +245,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, cwd: Path | None = No
         alert_failing_after=timedelta(hours=_positive_int(env, "WARTA_ALERT_FAILING_HOURS", 24)),
         quiet_after=timedelta(days=_positive_int(env, "WARTA_QUIET_DAYS", 7)),
         first_run_window=timedelta(hours=_positive_int(env, "WARTA_FIRST_RUN_HOURS", 48)),
+        mail=mail,
+        smtp=smtp,
     )

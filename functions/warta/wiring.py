@@ -1,6 +1,7 @@
 """Builds the services from settings: the only place that picks adapters.
 
-"local" is SQLite plus the outbox folder; the AWS wiring (DynamoDB, SES, SNS)
+"local" is SQLite plus the outbox folder, or a mail server (WARTA_MAIL=smtp)
+for a self-hosted install; the AWS wiring (DynamoDB, SES, SNS)
 is built the same way from the same services.
 """
 
@@ -11,7 +12,9 @@ from functools import partial
 
 from warta.adapters.clock import SystemClock
 from warta.adapters.outbox import OutboxMailer, OutboxNotifier
+from warta.adapters.smtp import SmtpMailer
 from warta.adapters.sqlite_store import SqliteStore
+from warta.core.errors import ConfigError
 from warta.core.ports import Clock, Fetcher, Mailer, Notifier, Store
 from warta.ingest.http import HttpFetcher
 from warta.ingest.parsers import parse
@@ -53,11 +56,27 @@ def build_fetcher(settings: Settings) -> Fetcher:
     )
 
 
+def build_mailer(settings: Settings) -> Mailer:
+    if settings.mail == "smtp":
+        smtp = settings.smtp
+        if smtp is None:
+            raise ConfigError("WARTA_SMTP_HOST is required when WARTA_MAIL=smtp")
+        return SmtpMailer(
+            smtp.host,
+            smtp.port,
+            security=smtp.security,
+            username=smtp.username,
+            password=smtp.password,
+            timeout=smtp.timeout,
+        )
+    return OutboxMailer(settings.outbox)
+
+
 def build_local(settings: Settings, *, clock: Clock | None = None) -> App:
     clock = clock or SystemClock()
     settings.home.mkdir(parents=True, exist_ok=True)
     store = SqliteStore(settings.database)
-    mailer = OutboxMailer(settings.outbox)
+    mailer = build_mailer(settings)
     notifier = OutboxNotifier(settings.outbox / "sms")
     renderer = default_renderer()
     letterhead = Letterhead(

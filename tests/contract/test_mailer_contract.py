@@ -6,16 +6,28 @@ same assertions hold for the outbox folder today and SMTP or SES later.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import email
 import email.policy
-from collections.abc import Callable
+import functools
+import itertools
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from moto.server import ThreadedMotoServer
+from moto.ses import ses_backends
 
 from warta.adapters.outbox import OutboxMailer
+from warta.adapters.ses import SesMailer
+from warta.adapters.smtp import SmtpMailer
 from warta.core.errors import SendError
 from warta.core.ports import Mailer
 from warta.services.compose import Rendered, build_message
@@ -36,7 +48,98 @@ def outbox_factory(tmp_path: Path) -> tuple[Mailer, Delivered]:
     return mailer, delivered
 
 
-MAILER_FACTORIES = [pytest.param(outbox_factory, id="outbox")]
+_ses_accounts = itertools.count(300_000_000_001)
+
+
+@functools.cache
+def _moto_url() -> str:
+    # One in-process moto server for the whole run, started by the first SES case.
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    atexit.register(server.stop)
+    host, port = server.get_host_and_port()
+    return f"http://{host}:{port}"
+
+
+def ses_factory(tmp_path: Path) -> tuple[Mailer, Delivered]:
+    account = str(next(_ses_accounts))  # a moto account of its own: no other test's mail
+    region = "ap-southeast-3"
+    client = boto3.client(
+        "sesv2",
+        endpoint_url=_moto_url(),
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
+    )
+
+    def name_account(request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = account
+
+    client.meta.events.register("before-sign.*", name_account)
+    # moto, like SES in its sandbox, refuses a sender it has not verified.
+    client.create_email_identity(EmailIdentity="warta@warta.example")
+
+    def delivered() -> list[EmailMessage]:
+        return [
+            email.message_from_bytes(sent.raw_data.encode(), policy=email.policy.default)  # type: ignore[misc]
+            for sent in ses_backends[account][region].sent_messages
+        ]
+
+    return SesMailer(client), delivered
+
+
+class _LoopbackController(Controller):
+    """aiosmtpd on a port the system picks: its own start-up probe needs the real number."""
+
+    def _trigger_server(self) -> None:
+        assert isinstance(self.server, asyncio.Server)
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()  # type: ignore[no-untyped-call]
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        assert envelope.original_content is not None
+        self.received.append(envelope.original_content)
+        return "250 2.0.0 Ok"
+
+
+_smtp_servers: list[Controller] = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_smtp_servers() -> Iterator[None]:
+    yield
+    while _smtp_servers:
+        _smtp_servers.pop().stop()
+
+
+def smtp_factory(tmp_path: Path) -> tuple[Mailer, Delivered]:
+    recorder = _Recorder()
+    server = _LoopbackController(recorder, hostname="127.0.0.1", port=0)
+    server.start()
+    _smtp_servers.append(server)
+    mailer = SmtpMailer(
+        "127.0.0.1", server.port, security="none", timeout=5.0, local_hostname="localhost"
+    )
+
+    def delivered() -> list[EmailMessage]:
+        return [
+            email.message_from_bytes(data, policy=email.policy.default)
+            for data in recorder.received
+        ]
+
+    return mailer, delivered
+
+
+MAILER_FACTORIES = [
+    pytest.param(outbox_factory, id="outbox"),
+    pytest.param(ses_factory, id="ses"),
+    pytest.param(smtp_factory, id="smtp"),
+]
 
 
 @pytest.fixture(params=MAILER_FACTORIES)

@@ -52,11 +52,12 @@ class Demo:
         self.outbox = root / "outbox"
         shutil.copytree(events_dir(), self.samples)
 
-    def run(self) -> str:
+    def run(self, **extra_env: str) -> str:
         env = {
             **os.environ,
             "WARTA_HOME": str(self.root / "state"),
             "WARTA_OUTBOX": str(self.outbox),
+            **extra_env,
         }
         env.pop("WARTA_SECRET", None)
         done = subprocess.run(
@@ -242,3 +243,16 @@ def test_a_broken_source_is_recorded_and_the_others_still_deliver(demo: Demo) ->
     ).stdout
     kpu_line = next(line for line in listing.splitlines() if line.startswith("kpu-ri"))
     assert "1 error(s): not an RSS or Atom feed" in kpu_line
+
+
+def test_demo_people_are_never_mailed_through_a_configured_mail_server(demo: Demo) -> None:
+    # Port 9 (discard) on loopback: a mailer that tried it would fail the demo.
+    out = demo.run(
+        WARTA_MAIL="smtp",
+        WARTA_SMTP_HOST="127.0.0.1",
+        WARTA_SMTP_PORT="9",
+        WARTA_SMTP_SECURITY="none",
+    )
+
+    assert demo.messages("digest"), out
+    assert "FAILED" not in out
