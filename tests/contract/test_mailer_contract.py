@@ -1,7 +1,8 @@
 """What every Mailer promises, run against each implementation.
 
 A factory returns the mailer and a way to read back what it delivered, so the
-same assertions hold for the outbox folder today and SMTP or SES later.
+same assertions hold for the outbox folder, an SMTP server (aiosmtpd on
+127.0.0.1) and SES (moto in server mode on 127.0.0.1).
 """
 
 from __future__ import annotations
