@@ -55,10 +55,14 @@ def translate(exc: ClientError | BotoCoreError) -> SendError:
         request = meta.get("RequestId")
         where = f"{code}, request {request}" if request else code
         if code in TEMPORARY_CODES or int(meta.get("HTTPStatusCode") or 0) >= 500:
-            return SendError(f"SES is not taking sends now ({where}); temporary, retry later")
+            return SendError(
+                f"SES is not taking sends now ({where}); temporary, retry later", temporary=True
+            )
         return SendError(f"SES refused the message ({where})")
     if isinstance(exc, BotoConnectionError | HTTPClientError):
-        return SendError(f"cannot reach SES ({type(exc).__name__}); temporary, retry later")
+        return SendError(
+            f"cannot reach SES ({type(exc).__name__}); temporary, retry later", temporary=True
+        )
     return SendError(f"the SES client is not set up ({type(exc).__name__})")
 
 

@@ -47,6 +47,11 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _ENHANCED_STATUS = re.compile(rb"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
 
 
+def _failure(text: str) -> SendError:
+    """A SendError whose text starts with "temporary" or "permanent", flagged to match."""
+    return SendError(text, temporary=text.startswith("temporary"))
+
+
 def _reply(code: int, text: bytes | str) -> str:
     """The reply's code and enhanced status (RFC 3463): never its free text."""
     raw = text.encode("utf-8", "replace") if isinstance(text, str) else text
@@ -111,7 +116,7 @@ class SmtpMailer:
     def send(self, message: EmailMessage) -> str:
         message_id = message["Message-ID"]
         if not message_id:
-            raise SendError("permanent: message has no Message-ID")
+            raise _failure("permanent: message has no Message-ID")
         sender, recipients = _envelope(message)
         if "Bcc" in message:
             # Bcc names recipients the others must not see: it rides the envelope only.
@@ -123,7 +128,7 @@ class SmtpMailer:
         except SendError:
             raise
         except UnicodeEncodeError:
-            raise SendError(
+            raise _failure(
                 "permanent: an envelope address is not ASCII, which SMTP without SMTPUTF8 cannot carry"
             ) from None
         if refused:
@@ -157,38 +162,38 @@ class SmtpMailer:
             raise
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()), (550, b""))
-            raise SendError(
+            raise _failure(
                 f"{_lasting(code)}: {where} refused the recipient ({_reply(code, reply)})"
             ) from None
         except smtplib.SMTPResponseException as exc:
             code, text = exc.smtp_code, exc.smtp_error
-            raise SendError(
+            raise _failure(
                 f"{_lasting(code)}: {where} {_refusal(exc)} ({_reply(code, text)})"
             ) from None
         except smtplib.SMTPNotSupportedError as exc:
             # STARTTLS or AUTH not offered: a setting to fix, not a moment to wait out.
-            raise SendError(f"permanent: {where}: {exc}") from None
+            raise _failure(f"permanent: {where}: {exc}") from None
         except smtplib.SMTPServerDisconnected as exc:
             # smtplib reports a read or write timeout after connecting as a disconnection.
             answered = False
-            raise SendError(f"temporary: {where} stopped answering ({exc})") from None
+            raise _failure(f"temporary: {where} stopped answering ({exc})") from None
         except smtplib.SMTPException as exc:
-            raise SendError(f"permanent: {where}: {type(exc).__name__}") from None
+            raise _failure(f"permanent: {where}: {type(exc).__name__}") from None
         except ssl.SSLCertVerificationError as exc:
             answered = False
-            raise SendError(
+            raise _failure(
                 f"permanent: {where} has a TLS certificate we do not trust: {exc.verify_message}"
             ) from None
         except ssl.SSLError as exc:
             answered = False
-            raise SendError(f"temporary: TLS with {where} failed: {exc.reason}") from exc
+            raise _failure(f"temporary: TLS with {where} failed: {exc.reason}") from exc
         except TimeoutError as exc:
             answered = False
-            raise SendError(f"temporary: {where} timed out after {self.timeout:g} s") from exc
+            raise _failure(f"temporary: {where} timed out after {self.timeout:g} s") from exc
         except OSError as exc:
             answered = False
             detail = exc.strerror or type(exc).__name__
-            raise SendError(f"temporary: cannot reach {where}: {detail}") from exc
+            raise _failure(f"temporary: cannot reach {where}: {detail}") from exc
         finally:
             if smtp is not None and answered:
                 _quit_quietly(smtp)
@@ -223,9 +228,9 @@ def _envelope(message: EmailMessage) -> tuple[str, list[str]]:
     recipients = [address for _, address in getaddresses(fields) if address]
     sender = senders[0][1] if senders else ""
     if not sender:
-        raise SendError("permanent: message has no From address")
+        raise _failure("permanent: message has no From address")
     if not recipients:
-        raise SendError("permanent: message has no recipient")
+        raise _failure("permanent: message has no recipient")
     return sender, recipients
 
 

@@ -44,3 +44,9 @@ class ThrottledError(StoreError):
 
 class SendError(WartaError):
     """A message could not be handed to the mail or notification provider."""
+
+    def __init__(self, message: str, *, temporary: bool = False) -> None:
+        super().__init__(message)
+        self.temporary = temporary
+        """True when the same send may work later (throttling, a server down, a 4xx reply);
+        False when it will be refused again until something changes."""

@@ -44,7 +44,13 @@ def send_once(
         # The recipient is named by id only: addresses never go into logs.
         logger.warning(
             "send failed",
-            extra={"kind": kind, "key": key, "recipient_id": recipient_id, "error": str(exc)},
+            extra={
+                "kind": kind,
+                "key": key,
+                "recipient_id": recipient_id,
+                "error": str(exc),
+                "temporary": exc.temporary,
+            },
         )
         return Outcome.FAILED
     except BaseException:

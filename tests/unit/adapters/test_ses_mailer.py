@@ -185,6 +185,7 @@ def test_client_errors_become_send_errors_without_the_providers_text(
     text = str(caught.value)
     assert code in text
     assert ("temporary" in text) is temporary
+    assert caught.value.temporary is temporary
     assert "@" not in text and "verified" not in text
 
 

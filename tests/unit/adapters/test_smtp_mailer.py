@@ -291,6 +291,7 @@ def test_refusal_is_a_send_error_that_names_no_address(
 
     error = raised.value
     assert str(error) == f"{lasting}: SMTP server 127.0.0.1:{port} refused {refused} ({code})"
+    assert error.temporary is (lasting == "temporary")
     # The smtplib exception carries the server's text, addresses included: not chained.
     assert error.__cause__ is None and error.__suppress_context__
     assert "@" not in caplog.text
@@ -336,10 +337,13 @@ def _closed_port() -> int:
 def test_server_that_is_down_fails_at_once_as_temporary() -> None:
     mailer = SmtpMailer("127.0.0.1", _closed_port(), security="none", timeout=30.0)
     started = time.monotonic()
-    with pytest.raises(SendError, match=r"^temporary: cannot reach SMTP server 127\.0\.0\.1:\d+"):
+    with pytest.raises(
+        SendError, match=r"^temporary: cannot reach SMTP server 127\.0\.0\.1:\d+"
+    ) as raised:
         mailer.send(message())
     # Refused, not waited out: far inside the 30 s timeout.
     assert time.monotonic() - started < 10.0
+    assert raised.value.temporary
 
 
 def test_server_that_never_greets_times_out_as_temporary() -> None:

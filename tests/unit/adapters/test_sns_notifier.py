@@ -186,6 +186,7 @@ def test_client_errors_become_send_errors_without_the_providers_text(
     text = str(caught.value)
     assert code in text
     assert ("temporary" in text) is temporary
+    assert caught.value.temporary is temporary
     assert "812" not in text and "opted out" not in text
 
 
