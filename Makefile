@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench eval clean
+.PHONY: demo test lint bench eval build clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Warta needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -36,6 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check functions tests bench
 	$(BIN)/ruff format --check functions tests bench
 	$(BIN)/mypy
+	$(BIN)/cfn-lint infra/template.yaml
 
 # Speed figures, each a ratio against a baseline measured in the same run.
 bench: $(STAMP)
@@ -47,5 +48,11 @@ eval: $(STAMP)
 	$(BIN)/python bench/eval_classify.py
 	$(BIN)/python bench/eval_cluster.py
 
+# The Lambda bundles and the template `sam deploy` uploads (SAM CLI, pip and
+# make; no Docker). See infra/README.md.
+build:
+	@command -v sam >/dev/null || { echo "make build needs the AWS SAM CLI: see infra/README.md"; exit 1; }
+	sam build -t infra/template.yaml
+
 clean:
-	rm -rf $(VENV) .warta outbox build *.egg-info tests/tools/node_modules
+	rm -rf $(VENV) .warta outbox build *.egg-info tests/tools/node_modules .aws-sam

@@ -1,21 +1,24 @@
 """Builds the services from settings: the only place that picks adapters.
 
 "local" is SQLite plus the outbox folder, or a mail server (WARTA_MAIL=smtp)
-for a self-hosted install; the AWS wiring (DynamoDB, SES, SNS)
-is built the same way from the same services.
+for a self-hosted install; "aws" is DynamoDB, SES and SNS, plus the SQS
+queues its steps hand work to each other through. Both build the same
+services the same way. The AWS adapters are imported inside build_aws, so a
+local install runs without boto3.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from warta.adapters.clock import SystemClock
 from warta.adapters.outbox import OutboxMailer, OutboxNotifier
 from warta.adapters.smtp import SmtpMailer
 from warta.adapters.sqlite_store import SqliteStore
 from warta.core.errors import ConfigError
-from warta.core.ports import Clock, Fetcher, Mailer, Notifier, Store
+from warta.core.ports import Clock, Fetcher, Mailer, Notifier, Queue, Store
 from warta.ingest.http import HttpFetcher
 from warta.ingest.parsers import parse
 from warta.render import default_renderer
@@ -25,7 +28,32 @@ from warta.services.digest import Digest
 from warta.services.health import Health
 from warta.services.ingest import Ingest
 from warta.services.subscriptions import Subscriptions
-from warta.settings import Settings
+from warta.settings import AwsSettings, Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Queues:
+    """Where each AWS step hands on its work: one message per unit of fan-out."""
+
+    ingest: Queue
+    """{"source_id": ...}: one due source to fetch."""
+    alerts: Queue
+    """{"story_id": ...}: one urgent story to alert officials about."""
+    digest: Queue
+    """{"day": "YYYY-MM-DD", "number": n, "subscriber_ids": [...]}: one digest batch."""
+
+
+@dataclass(frozen=True, slots=True)
+class AwsClients:
+    """boto3 clients to use instead of the defaults (tests, another region or account).
+
+    Any left out is built on first use with bounded retries and timeouts.
+    """
+
+    dynamodb: Any = None
+    sesv2: Any = None
+    sns: Any = None
+    sqs: Any = None
 
 
 @dataclass(slots=True)
@@ -40,6 +68,14 @@ class App:
     digest: Digest
     health: Health
     subscriptions: Subscriptions
+    queues: Queues | None = field(default=None)
+    """Set by the AWS wiring only: a local cycle runs its steps in one process."""
+
+    @property
+    def fanout(self) -> Queues:
+        if self.queues is None:
+            raise ConfigError("this wiring has no queues: the AWS steps need build_aws")
+        return self.queues
 
     def close(self) -> None:
         close = getattr(self.store, "close", None)
@@ -75,9 +111,56 @@ def build_mailer(settings: Settings) -> Mailer:
 def build_local(settings: Settings, *, clock: Clock | None = None) -> App:
     clock = clock or SystemClock()
     settings.home.mkdir(parents=True, exist_ok=True)
-    store = SqliteStore(settings.database)
-    mailer = build_mailer(settings)
-    notifier = OutboxNotifier(settings.outbox / "sms")
+    return assemble(
+        settings,
+        store=SqliteStore(settings.database),
+        mailer=build_mailer(settings),
+        notifier=OutboxNotifier(settings.outbox / "sms"),
+        fetcher=build_fetcher(settings),
+        clock=clock,
+    )
+
+
+def build_aws(
+    settings: Settings,
+    aws_settings: AwsSettings,
+    *,
+    clients: AwsClients | None = None,
+    clock: Clock | None = None,
+) -> App:
+    """The AWS wiring. Connects to nothing: each client is made or used on first call."""
+    from warta.adapters.dynamodb_store import DynamoDbStore
+    from warta.adapters.ses import SesMailer
+    from warta.adapters.sns import SnsNotifier
+    from warta.adapters.sqs import SqsQueue
+
+    clients = clients or AwsClients()
+    return assemble(
+        settings,
+        store=DynamoDbStore(aws_settings.table, clients.dynamodb),
+        mailer=SesMailer(clients.sesv2, configuration_set=aws_settings.ses_configuration_set),
+        notifier=SnsNotifier(clients.sns, sender_id=aws_settings.sms_sender_id),
+        fetcher=build_fetcher(settings),
+        clock=clock or SystemClock(),
+        queues=Queues(
+            ingest=SqsQueue(aws_settings.ingest_queue_url, clients.sqs),
+            alerts=SqsQueue(aws_settings.alert_queue_url, clients.sqs),
+            digest=SqsQueue(aws_settings.digest_queue_url, clients.sqs),
+        ),
+    )
+
+
+def assemble(
+    settings: Settings,
+    *,
+    store: Store,
+    mailer: Mailer,
+    notifier: Notifier,
+    fetcher: Fetcher,
+    clock: Clock,
+    queues: Queues | None = None,
+) -> App:
+    """The services over the adapters a wiring chose."""
     renderer = default_renderer()
     letterhead = Letterhead(
         sender=settings.sender,
@@ -93,7 +176,7 @@ def build_local(settings: Settings, *, clock: Clock | None = None) -> App:
         clock=clock,
         ingest=Ingest(
             store=store,
-            fetcher=build_fetcher(settings),
+            fetcher=fetcher,
             parse=parse,
             clock=clock,
             today=partial(Settings.today, settings),
@@ -127,4 +210,5 @@ def build_local(settings: Settings, *, clock: Clock | None = None) -> App:
             quiet=settings.quiet_after,
         ),
         subscriptions=Subscriptions(store, settings.secret, clock),
+        queues=queues,
     )

@@ -79,6 +79,15 @@ class Notifier(Protocol):
         ...
 
 
+class Queue(Protocol):
+    def send(self, messages: Sequence[dict[str, Any]]) -> None:
+        """Put each message (a JSON object) on the queue, in as few calls as the provider allows.
+
+        Raises a WartaError when some could not be queued after retries.
+        """
+        ...
+
+
 class Store(Protocol):
     """Everything Warta keeps between runs. Every method is one short round trip or a page."""
 

@@ -1,0 +1,76 @@
+"""The messages the AWS steps pass through SQS, and the events that start them.
+
+Each is a small JSON object naming things by id (never an address), written
+and read only here, so a writer and its reader cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from warta.core.errors import WartaError
+from warta.core.model import DigestBatch
+
+
+class BadMessage(WartaError):
+    """A message or event that is not what its step expects."""
+
+
+def _str(body: Mapping[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise BadMessage(f"the message has no {name}")
+    return value
+
+
+def _day(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadMessage(f"{name} must be a date as YYYY-MM-DD, not {value!r}") from None
+
+
+def source_message(source_id: str) -> dict[str, Any]:
+    return {"source_id": source_id}
+
+
+def read_source_id(body: Mapping[str, Any]) -> str:
+    return _str(body, "source_id")
+
+
+def story_message(story_id: str) -> dict[str, Any]:
+    return {"story_id": story_id}
+
+
+def read_story_id(body: Mapping[str, Any]) -> str:
+    return _str(body, "story_id")
+
+
+def batch_message(batch: DigestBatch) -> dict[str, Any]:
+    return {
+        "day": batch.day.isoformat(),
+        "number": batch.number,
+        "subscriber_ids": list(batch.subscriber_ids),
+    }
+
+
+def read_batch(body: Mapping[str, Any]) -> DigestBatch:
+    number = body.get("number")
+    ids = body.get("subscriber_ids")
+    if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+        raise BadMessage("the message has no batch number")
+    if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+        raise BadMessage("the message has no list of subscriber ids")
+    return DigestBatch(_day(_str(body, "day"), "day"), tuple(ids), number)
+
+
+def requested_day(event: Mapping[str, Any]) -> date | None:
+    """The digest day an event asks for ({"day": "YYYY-MM-DD"}), or None for the usual one."""
+    value = event.get("day") if isinstance(event, Mapping) else None
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadMessage("day must be a date as YYYY-MM-DD")
+    return _day(value, "day")

@@ -1,0 +1,27 @@
+"""SQS (digest queue): send one batch of a digest edition per record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from warta.handlers import _app, _steps
+from warta.handlers._messages import read_batch
+from warta.handlers._observe import logger, metrics, sqs_processor
+
+processor = sqs_processor()
+
+
+def process(record: SQSRecord) -> None:
+    batch = read_batch(record.json_body)
+    with logger.append_context_keys(day=batch.day.isoformat(), batch=batch.number):
+        _steps.send_digest(_app.current(), batch)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return process_partial_response(event, process, processor, context)

@@ -1,0 +1,27 @@
+"""SQS (ingest queue): take in one source per record; its urgent stories go to the alert queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from warta.handlers import _app, _steps
+from warta.handlers._messages import read_source_id
+from warta.handlers._observe import logger, metrics, sqs_processor
+
+processor = sqs_processor()
+
+
+def process(record: SQSRecord) -> None:
+    source_id = read_source_id(record.json_body)
+    with logger.append_context_keys(source_id=source_id):
+        _steps.ingest(_app.current(), _app.sources(), source_id)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
+    return process_partial_response(event, process, processor, context)

@@ -1,0 +1,99 @@
+"""The AWS settings: read only when the AWS wiring is built, every mistake named at start."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from warta.core.errors import ConfigError
+from warta.settings import AwsSettings, check_secret, load_aws_settings, load_settings
+from warta.wiring import AwsClients, build_aws
+
+QUEUE = "https://sqs.ap-southeast-3.amazonaws.com/123456789012/warta-"
+ENV = {
+    "WARTA_PUBLIC_URL": "https://warta.example",
+    "WARTA_SENDER": "Warta Pemilu <warta@warta.example>",
+    "WARTA_TABLE": "warta",
+    "WARTA_INGEST_QUEUE_URL": QUEUE + "ingest",
+    "WARTA_ALERT_QUEUE_URL": QUEUE + "alerts",
+    "WARTA_DIGEST_QUEUE_URL": QUEUE + "digest",
+    "WARTA_SECRET_PARAMETER": "/warta/secret",
+}
+
+
+def test_a_complete_environment_reads_into_aws_settings() -> None:
+    assert load_aws_settings(ENV) == AwsSettings(
+        table="warta",
+        ingest_queue_url=QUEUE + "ingest",
+        alert_queue_url=QUEUE + "alerts",
+        digest_queue_url=QUEUE + "digest",
+        secret_parameter="/warta/secret",  # noqa: S106 - a parameter name, not its value
+        ses_configuration_set=None,
+        sms_sender_id="WARTA",
+    )
+
+
+def test_optional_settings_are_taken_when_set() -> None:
+    aws = load_aws_settings(
+        {**ENV, "WARTA_SES_CONFIGURATION_SET": "warta-mail", "WARTA_SMS_SENDER_ID": "KPUKediri"}
+    )
+    assert (aws.ses_configuration_set, aws.sms_sender_id) == ("warta-mail", "KPUKediri")
+
+
+@pytest.mark.parametrize("name", sorted(ENV))
+def test_each_required_setting_missing_is_named(name: str) -> None:
+    env = {k: v for k, v in ENV.items() if k != name}
+    with pytest.raises(ConfigError, match=name):
+        load_aws_settings(env)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("WARTA_TABLE", "a b"),
+        ("WARTA_INGEST_QUEUE_URL", "warta-ingest"),
+        ("WARTA_ALERT_QUEUE_URL", "http://sqs.example/123/warta-alerts"),
+        ("WARTA_DIGEST_QUEUE_URL", "https://sqs.example"),
+        ("WARTA_SECRET_PARAMETER", "/warta/secret value"),
+        ("WARTA_SMS_SENDER_ID", "WARTA-PEMILU"),
+        ("WARTA_SMS_SENDER_ID", "12345"),
+        ("WARTA_SECRET", "s" * 40),
+    ],
+)
+def test_malformed_settings_are_named(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_aws_settings({**ENV, name: value})
+
+
+def test_the_web_function_may_run_without_a_public_url() -> None:
+    env = {k: v for k, v in ENV.items() if k != "WARTA_PUBLIC_URL"}
+    assert load_aws_settings(env, makes_links=False) == load_aws_settings(ENV)
+
+
+def test_local_use_needs_none_of_the_aws_settings() -> None:
+    settings = load_settings({}, secret=b"s" * 32)
+    assert settings.secret == b"s" * 32
+
+
+def test_a_short_secret_is_refused_without_showing_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        check_secret("pendek", "the SSM parameter /warta/secret")
+    assert "pendek" not in str(caught.value)
+    assert "/warta/secret" in str(caught.value)
+
+
+class _NoCalls:
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"building the wiring called {name}")
+
+
+def test_the_aws_wiring_connects_to_nothing_when_built() -> None:
+    no = _NoCalls()
+    app = build_aws(
+        load_settings(ENV, secret=b"s" * 32),
+        load_aws_settings(ENV),
+        clients=AwsClients(dynamodb=no, sesv2=no, sns=no, sqs=no),
+    )
+    assert app.fanout.ingest is not app.fanout.alerts
+    assert "s" * 32 not in repr(app.subscriptions) + repr(app.settings)
