@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -31,6 +31,7 @@ from moto.ses import ses_backends
 from moto.sns import sns_backends
 
 from warta.adapters.dynamodb_store import DynamoDbStore, create_table
+from warta.adapters.sqs import QueueError
 from warta.core.model import SubscriberStatus
 from warta.core.regions import concerns
 from warta.handlers import _app, alerts, digest_plan, digest_send, ingest, schedule, web
@@ -235,7 +236,8 @@ def today() -> str:
 def test_schedule_queues_each_due_source_once_and_ingest_takes_them_all(aws: Aws) -> None:
     summary, answer = tick(aws)
 
-    assert summary == {"sources": 6, "due": 6, "problems": 0}
+    # requeued_alerts: the schedule's sweep for lost alerts finds none on a first run.
+    assert summary == {"sources": 6, "due": 6, "requeued_alerts": 0, "problems": 0}
     assert answer == {"batchItemFailures": []}
     again = schedule.handler({}, CONTEXT)
     assert again["due"] == 0  # every source was fetched: none is due for a while
@@ -269,6 +271,29 @@ def test_urgent_story_alerts_each_official_once_per_channel(aws: Aws, logged: li
     assert sorted(str(m["To"]) for m in aws.mail("alert")) == expected_mail
     assert sorted(aws.sms()) == expected_sms
     assert logged and not [line for line in logged if any(p in line for p in personal_data())]
+
+
+def test_alerts_the_queue_refused_are_queued_again_by_the_next_schedule(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = _app.current()
+
+    def refuse(messages: Any) -> None:
+        raise QueueError("the alert queue refused the batch")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(app.fanout.alerts, "send", refuse)
+        _, answer = tick(aws)
+    assert answer["batchItemFailures"]  # the sources with urgent stories failed
+    assert aws.drain("alerts") == {"Records": []}
+
+    again = schedule.handler({}, CONTEXT)
+    event = aws.drain("alerts")
+
+    urgent = [s.id for s in aws.store.stories_of_day(date.fromisoformat(today())) if s.urgent]
+    assert urgent and again["requeued_alerts"] == len(urgent)
+    assert sorted(json.loads(r["body"])["story_id"] for r in event["Records"]) == sorted(urgent)
+    assert schedule.handler({}, CONTEXT)["requeued_alerts"] == 0  # marked once queued
 
 
 def metric(output: str, name: str) -> float:

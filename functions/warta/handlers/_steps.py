@@ -27,15 +27,56 @@ logger = logging.getLogger(__name__)
 QUEUE_CHUNK = 10
 """Digest batches handed to the queue at a time while the plan streams subscribers."""
 
+QUEUED = "alert-queued"
+"""Sent-ledger kind that marks an urgent story whose alerts reached the alert queue."""
+QUEUE_RECIPIENT = "alert-queue"
+
+
+def _queue_alerts(app: App, story_ids: list[str]) -> None:
+    if not story_ids:
+        return
+    app.fanout.alerts.send([story_message(s) for s in story_ids])
+    now = app.clock.now()
+    for story_id in story_ids:
+        app.store.complete_send(QUEUED, story_id, QUEUE_RECIPIENT, message_id="queued", now=now)
+
+
+def requeue_lost_alerts(app: App) -> int:
+    """Queue again the alerts of urgent stories that never reached the alert queue.
+
+    Ingest is the only run that sees a story become urgent. When the queue
+    refuses it, or the function dies between recording its items and queueing
+    the alert, the retry finds the items seen and the alert would be lost:
+    this sweep, run with every schedule, finds such stories of today and
+    yesterday (Jakarta) by the missing mark. Queueing twice is harmless: the
+    alerts step sends each official only what the ledger has not seen.
+    """
+    today = app.settings.today(app.clock.now())
+    lost = [
+        story.id
+        for day in (today - timedelta(days=1), today)
+        for story in app.store.stories_of_day(day)
+        if story.urgent and app.store.get_send(QUEUED, story.id, QUEUE_RECIPIENT) is None
+    ]
+    _queue_alerts(app, lost)
+    return len(lost)
+
 
 def schedule(app: App, sources: Mapping[str, Source]) -> dict[str, Any]:
-    """Queue every due source, then check the sources' health."""
+    """Queue every due source, queue again any alert that was lost, check the sources' health."""
     due = due_sources(sources.values(), app.store, app.clock.now())
     app.fanout.ingest.send([source_message(s.id) for s in due])
+    requeued = requeue_lost_alerts(app)
     health = app.health.check(sources.values())
     count("SourcesDue", len(due))
+    count("AlertsRequeued", requeued)
     count("SourceProblems", len(health.problems))
-    return {"sources": len(sources), "due": len(due), "problems": len(health.problems)}
+    return {
+        "sources": len(sources),
+        "due": len(due),
+        "requeued_alerts": requeued,
+        "problems": len(health.problems),
+    }
 
 
 def ingest(app: App, sources: Mapping[str, Source], source_id: str) -> None:
@@ -58,10 +99,9 @@ def ingest(app: App, sources: Mapping[str, Source], source_id: str) -> None:
     count("ItemsNew", report.new_items)
     count("StoriesNew", len(report.new_stories))
     count("SourcesFailed", int(report.error is not None))
-    # Only this run sees these stories become urgent: if the queue refuses them,
-    # the record fails and its redelivery cannot bring them back (ingest finds
-    # its items seen). The queue adapter retries before it gives up.
-    app.fanout.alerts.send([story_message(s) for s in dict.fromkeys(report.urgent_stories)])
+    # Only this run sees these stories become urgent; should the queue refuse
+    # them, the next schedule's sweep (requeue_lost_alerts) queues them again.
+    _queue_alerts(app, list(dict.fromkeys(report.urgent_stories)))
     count("StoriesUrgent", len(report.urgent_stories))
 
 
