@@ -24,22 +24,37 @@ is explicit; boto3 clients are thread-safe, so one store may be shared by thread
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
+from warta.adapters._records import (
+    decode_cursor as _decode_cursor,
+)
+from warta.adapters._records import (
+    encode_cursor as _encode_cursor,
+)
+from warta.adapters._records import (
+    from_timestamp as _dt,
+)
+from warta.adapters._records import (
+    story_source_from_json as _story_source_from_json,
+)
+from warta.adapters._records import (
+    story_source_to_json as _story_source_to_json,
+)
+from warta.adapters._records import (
+    timestamp as _ts,
+)
 from warta.core.errors import StoreError, ThrottledError
 from warta.core.model import (
-    Authority,
     Item,
     Official,
     Page,
@@ -47,7 +62,6 @@ from warta.core.model import (
     SendStatus,
     SourceState,
     Story,
-    StorySource,
     Subscriber,
     SubscriberStatus,
 )
@@ -139,18 +153,6 @@ def create_table(client: Any, table_name: str) -> None:
 # -- conversions ---------------------------------------------------------------
 
 
-def _ts(value: datetime) -> str:
-    # Fixed width (always microseconds, always +00:00) so that text order is time
-    # order: sort keys and the expiry filter compare these strings.
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("the store only accepts timezone-aware datetimes")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _dt(value: str) -> datetime:
-    return datetime.fromisoformat(value).astimezone(UTC)
-
-
 def _s(value: str) -> dict[str, Any]:
     return {"S": value}
 
@@ -231,28 +233,6 @@ def _official_key(official_id: str) -> dict[str, Any]:
 def _send_key(kind: str, key: str, recipient_id: str) -> dict[str, Any]:
     # Kinds are a fixed vocabulary without "#", so kind and key cannot run together.
     return {PK: _s(f"SEND#{kind}#{key}"), SK: _s(recipient_id)}
-
-
-def _story_source_to_json(source: StorySource) -> dict[str, Any]:
-    return {
-        "source_id": source.source_id,
-        "name": source.name,
-        "url": source.url,
-        "authority": source.authority.value,
-        "item_id": source.item_id,
-        "published_at": _ts(source.published_at),
-    }
-
-
-def _story_source_from_json(data: dict[str, Any]) -> StorySource:
-    return StorySource(
-        source_id=data["source_id"],
-        name=data["name"],
-        url=data["url"],
-        authority=Authority(data["authority"]),
-        item_id=data["item_id"],
-        published_at=_dt(data["published_at"]),
-    )
 
 
 def _story_to_row(story: Story) -> dict[str, Any]:
@@ -366,25 +346,6 @@ def _send_from_row(row: Mapping[str, Any]) -> SendRecord:
     )
 
 
-def _encode_cursor(last_id: str) -> str:
-    data = json.dumps({"after": last_id}, ensure_ascii=False).encode("utf-8")
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> str:
-    # Only an id comes out of a cursor, and the start key is rebuilt from it, so a
-    # forged cursor cannot steer a query into another partition.
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8"))
-    except (binascii.Error, UnicodeError, ValueError) as exc:
-        raise StoreError("invalid page cursor") from exc
-    after = data.get("after") if isinstance(data, dict) else None
-    if not isinstance(after, str) or not after:
-        raise StoreError("invalid page cursor")
-    return after
-
-
 def _translate(op: str, exc: Exception) -> StoreError:
     """A Warta error for a botocore one. Only the operation and the error code are kept:
     DynamoDB's own messages may quote the values of the request (addresses, numbers)."""
@@ -492,9 +453,13 @@ class DynamoDbStore:
             "seen_at": _s(_ts(seen_at)),
         }
         _put_optional(row, guid=item.guid)
+        return self._put_if_absent("add_item_if_new", row)
+
+    def _put_if_absent(self, op: str, row: dict[str, Any]) -> bool:
+        """Write the row unless its key exists: True for the one writer that won."""
         try:
             self._call(
-                "add_item_if_new",
+                op,
                 "put_item",
                 Item=row,
                 ConditionExpression="attribute_not_exists(#pk)",
@@ -744,17 +709,7 @@ class DynamoDbStore:
             "status": _s(SendStatus.PENDING.value),
             "claimed_at": _s(_ts(now)),
         }
-        try:
-            self._call(
-                "claim_send",
-                "put_item",
-                Item=row,
-                ConditionExpression="attribute_not_exists(#pk)",
-                ExpressionAttributeNames={"#pk": PK},
-            )
-        except _ConditionFailed:
-            return False
-        return True
+        return self._put_if_absent("claim_send", row)
 
     def complete_send(
         self, kind: str, key: str, recipient_id: str, *, message_id: str, now: datetime

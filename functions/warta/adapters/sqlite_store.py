@@ -7,22 +7,37 @@ single INSERT ... ON CONFLICT, so the database, not Python, decides who wins.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from warta.adapters._records import (
+    decode_cursor as _decode_cursor,
+)
+from warta.adapters._records import (
+    encode_cursor as _encode_cursor,
+)
+from warta.adapters._records import (
+    from_timestamp as _dt,
+)
+from warta.adapters._records import (
+    story_source_from_json as _story_source_from_json,
+)
+from warta.adapters._records import (
+    story_source_to_json as _story_source_to_json,
+)
+from warta.adapters._records import (
+    timestamp as _ts,
+)
 from warta.core.errors import StoreError
 from warta.core.model import (
-    Authority,
     Item,
     Official,
     Page,
@@ -30,7 +45,6 @@ from warta.core.model import (
     SendStatus,
     SourceState,
     Story,
-    StorySource,
     Subscriber,
     SubscriberStatus,
 )
@@ -166,62 +180,17 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # -- conversions ---------------------------------------------------------------
 
 
-def _ts(value: datetime) -> str:
-    # Fixed width (always microseconds, always +00:00) so that text order is time order.
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("the store only accepts timezone-aware datetimes")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 def _ts_or_none(value: datetime | None) -> str | None:
     return None if value is None else _ts(value)
-
-
-def _dt(value: str) -> datetime:
-    return datetime.fromisoformat(value).astimezone(UTC)
 
 
 def _dt_or_none(value: str | None) -> datetime | None:
     return None if value is None else _dt(value)
 
 
-def _encode_cursor(last_id: str) -> str:
-    return base64.urlsafe_b64encode(last_id.encode("utf-8")).decode("ascii").rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> str:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
-    except (binascii.Error, UnicodeError, ValueError) as exc:
-        raise StoreError("invalid page cursor") from exc
-
-
 def _chunks(values: Sequence[str], size: int = _MAX_PARAMS) -> Iterator[Sequence[str]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-def _story_source_to_json(source: StorySource) -> dict[str, Any]:
-    return {
-        "source_id": source.source_id,
-        "name": source.name,
-        "url": source.url,
-        "authority": source.authority.value,
-        "item_id": source.item_id,
-        "published_at": _ts(source.published_at),
-    }
-
-
-def _story_source_from_json(data: dict[str, Any]) -> StorySource:
-    return StorySource(
-        source_id=data["source_id"],
-        name=data["name"],
-        url=data["url"],
-        authority=Authority(data["authority"]),
-        item_id=data["item_id"],
-        published_at=_dt(data["published_at"]),
-    )
 
 
 def _story_from_row(row: sqlite3.Row) -> Story:
@@ -609,8 +578,7 @@ class SqliteStore:
         found: dict[str, Subscriber] = {}
         with self._guard("get_subscribers") as conn:
             # In slices: SQLite caps the number of parameters of one statement.
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
+            for chunk in _chunks(wanted):
                 rows = conn.execute(
                     f"SELECT * FROM subscribers WHERE id IN ({','.join('?' * len(chunk))})",  # noqa: S608 - only placeholders
                     chunk,

@@ -1,0 +1,69 @@
+"""Conversions every Store shares, so the same data reads back the same from each."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from warta.core.errors import StoreError
+from warta.core.model import Authority, StorySource
+
+
+def timestamp(value: datetime) -> str:
+    """ISO 8601 in UTC, fixed width (always microseconds, always +00:00).
+
+    Text order is then time order: sort keys, index ranges and expiry filters
+    compare these strings.
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("the store only accepts timezone-aware datetimes")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_timestamp(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def story_source_to_json(source: StorySource) -> dict[str, Any]:
+    return {
+        "source_id": source.source_id,
+        "name": source.name,
+        "url": source.url,
+        "authority": source.authority.value,
+        "item_id": source.item_id,
+        "published_at": timestamp(source.published_at),
+    }
+
+
+def story_source_from_json(data: dict[str, Any]) -> StorySource:
+    return StorySource(
+        source_id=data["source_id"],
+        name=data["name"],
+        url=data["url"],
+        authority=Authority(data["authority"]),
+        item_id=data["item_id"],
+        published_at=from_timestamp(data["published_at"]),
+    )
+
+
+def encode_cursor(last_id: str) -> str:
+    """An opaque page cursor that carries only the last id of the page."""
+    data = json.dumps({"after": last_id}, ensure_ascii=False).encode("utf-8")
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    # Only an id comes out of a cursor and each store rebuilds its start from it,
+    # so a forged cursor cannot steer a query anywhere else.
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8"))
+    except (binascii.Error, UnicodeError, ValueError) as exc:
+        raise StoreError("invalid page cursor") from exc
+    after = data.get("after") if isinstance(data, dict) else None
+    if not isinstance(after, str) or not after:
+        raise StoreError("invalid page cursor")
+    return after
