@@ -22,6 +22,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from moto.server import ThreadedMotoServer
 
 from warta.adapters.dynamodb_store import DynamoDbStore, create_table
 from warta.core.ports import Store
@@ -143,3 +144,14 @@ def dynamodb_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DynamoD
         yield local
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """moto in server mode (SES, SNS, SQS, SSM, ...) on a free loopback port, for the whole
+    session. Tests keep apart by each using a moto account of its own."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

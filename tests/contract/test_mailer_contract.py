@@ -8,22 +8,18 @@ same assertions hold for the outbox folder, an SMTP server (aiosmtpd on
 from __future__ import annotations
 
 import asyncio
-import atexit
 import email
 import email.policy
-import functools
 import itertools
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from moto.server import ThreadedMotoServer
 from moto.ses import ses_backends
 
 from warta.adapters.outbox import OutboxMailer
@@ -36,8 +32,8 @@ from warta.services.compose import Rendered, build_message
 Delivered = Callable[[], list[EmailMessage]]
 
 
-def outbox_factory(tmp_path: Path) -> tuple[Mailer, Delivered]:
-    folder = tmp_path / "outbox"
+def outbox_factory(request: pytest.FixtureRequest) -> tuple[Mailer, Delivered]:
+    folder = request.getfixturevalue("tmp_path") / "outbox"
     mailer = OutboxMailer(folder)
 
     def delivered() -> list[EmailMessage]:
@@ -52,22 +48,12 @@ def outbox_factory(tmp_path: Path) -> tuple[Mailer, Delivered]:
 _ses_accounts = itertools.count(300_000_000_001)
 
 
-@functools.cache
-def _moto_url() -> str:
-    # One in-process moto server for the whole run, started by the first SES case.
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    atexit.register(server.stop)
-    host, port = server.get_host_and_port()
-    return f"http://{host}:{port}"
-
-
-def ses_factory(tmp_path: Path) -> tuple[Mailer, Delivered]:
+def ses_factory(request: pytest.FixtureRequest) -> tuple[Mailer, Delivered]:
     account = str(next(_ses_accounts))  # a moto account of its own: no other test's mail
     region = "ap-southeast-3"
     client = boto3.client(
         "sesv2",
-        endpoint_url=_moto_url(),
+        endpoint_url=request.getfixturevalue("moto_url"),
         region_name=region,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
@@ -118,7 +104,7 @@ def _stop_smtp_servers() -> Iterator[None]:
         _smtp_servers.pop().stop()
 
 
-def smtp_factory(tmp_path: Path) -> tuple[Mailer, Delivered]:
+def smtp_factory(request: pytest.FixtureRequest) -> tuple[Mailer, Delivered]:
     recorder = _Recorder()
     server = _LoopbackController(recorder, hostname="127.0.0.1", port=0)
     server.start()
@@ -144,9 +130,11 @@ MAILER_FACTORIES = [
 
 
 @pytest.fixture(params=MAILER_FACTORIES)
-def mailer(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Mailer, Delivered]:
+def mailer(request: pytest.FixtureRequest) -> tuple[Mailer, Delivered]:
+    # A factory takes the request and asks for the fixtures it needs (tmp_path,
+    # moto_url), so the outbox and SMTP cases never start moto.
     factory = request.param
-    return factory(tmp_path)  # type: ignore[no-any-return]
+    return factory(request)  # type: ignore[no-any-return]
 
 
 def _message(to: str = "pembaca@warga.example", subject: str = "Warta Pemilu") -> EmailMessage:

@@ -26,7 +26,6 @@ from urllib.request import Request, urlopen
 import boto3
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.server import ThreadedMotoServer
 from moto.ses import ses_backends
 from moto.sns import sns_backends
 
@@ -61,15 +60,6 @@ class FakeContext:
 
 
 CONTEXT = FakeContext()
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture(scope="module")

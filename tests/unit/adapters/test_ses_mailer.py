@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -14,7 +13,6 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
-from moto.server import ThreadedMotoServer
 from moto.ses import ses_backends
 
 from warta.adapters.ses import SesMailer
@@ -31,15 +29,6 @@ UNSUBSCRIBE = (
     "c2lnbmVkLXRva2VuLXRoYXQtaXMtbG9uZy1lbm91Z2gtdG8tZm9sZA"
 )
 _accounts = itertools.count(100_000_000_001)
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 class Aws:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto.server import ThreadedMotoServer
 from moto.sns import sns_backends
 
 from warta.adapters.sns import SnsNotifier
@@ -19,15 +17,6 @@ REGION = "ap-southeast-3"
 PHONE = "+6281234567890"
 ALERT = "WARTA: KPU mengklarifikasi hoaks surat suara tercoblos. Rincian di surel."
 _accounts = itertools.count(200_000_000_001)
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 class Aws:
