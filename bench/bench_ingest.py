@@ -43,10 +43,10 @@ from _feeds import wordpress_feed
 from warta.adapters.clock import SystemClock
 from warta.adapters.sqlite_store import SqliteStore
 from warta.core.model import Authority, FetchResult, Source
+from warta.demo.server import SampleServer
 from warta.ingest.http import HttpFetcher
 from warta.ingest.parsers import parse
 from warta.ingest.rss import parse_feed
-from warta.sample_server import SampleServer
 from warta.services.ingest import Ingest
 
 PARSE_TARGET = 1.30

@@ -1,3 +1,3 @@
-from warta.cli import main
+from warta.cli.main import main
 
 raise SystemExit(main())

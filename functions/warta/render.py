@@ -10,14 +10,12 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from warta.resources import templates_dir
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
+from warta.config.files import templates_dir
+from warta.core.days import JAKARTA
 
 
 def tanggal(value: date | datetime) -> str:

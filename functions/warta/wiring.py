@@ -17,6 +17,8 @@ from warta.adapters.clock import SystemClock
 from warta.adapters.outbox import OutboxMailer, OutboxNotifier
 from warta.adapters.smtp import SmtpMailer
 from warta.adapters.sqlite_store import SqliteStore
+from warta.config.aws import AwsSettings
+from warta.config.settings import Settings
 from warta.core.errors import ConfigError
 from warta.core.ports import Clock, Fetcher, Mailer, Notifier, Queue, Store
 from warta.ingest.http import HttpFetcher
@@ -28,7 +30,6 @@ from warta.services.digest import Digest
 from warta.services.health import Health
 from warta.services.ingest import Ingest
 from warta.services.subscriptions import Subscriptions
-from warta.settings import AwsSettings, Settings
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from warta.resources import events_dir
+from warta.config.files import events_dir
 
 pytestmark = pytest.mark.integration
 

@@ -31,13 +31,13 @@ from moto.sns import sns_backends
 
 from warta.adapters.dynamodb_store import DynamoDbStore, create_table
 from warta.adapters.sqs import QueueError
+from warta.config.files import events_dir
+from warta.config.people import load_people, seed_people
+from warta.config.settings import load_settings
 from warta.core.model import SubscriberStatus
 from warta.core.regions import concerns
+from warta.demo.server import SampleServer
 from warta.handlers import _app, alerts, digest_plan, digest_send, ingest, schedule, web
-from warta.people import load_people, seed_people
-from warta.resources import events_dir
-from warta.sample_server import SampleServer
-from warta.settings import load_settings
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from warta.resources import events_dir
-from warta.sample_server import SampleServer
-from warta.samples import fill_dates
+from warta.config.files import events_dir
+from warta.demo.feeds import fill_dates
+from warta.demo.server import SampleServer
 
 pytestmark = pytest.mark.integration
 

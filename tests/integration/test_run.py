@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from warta.resources import events_dir
-from warta.sample_server import SampleServer
+from warta.config.files import events_dir
+from warta.demo.server import SampleServer
 
 pytestmark = pytest.mark.integration
 

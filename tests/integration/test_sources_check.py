@@ -13,14 +13,20 @@ from pathlib import Path
 import pytest
 
 from warta.adapters.sqlite_store import SqliteStore
-from warta.checks import CheckRow, check_sources, enable_source, format_table, select_sources
+from warta.cli.source_checks import (
+    CheckRow,
+    check_sources,
+    enable_source,
+    format_table,
+    select_sources,
+)
+from warta.config.files import default_sources_file
+from warta.config.sources import load_sources
 from warta.core.errors import ConfigError, FetchError
 from warta.core.model import Authority, FetchResult, Item, Source, SourceKind, SourceState
 from warta.ingest.http import HttpFetcher
 from warta.ingest.parsers import parse
-from warta.resources import default_sources_file
 from warta.services.ingest import Ingest, due_sources
-from warta.sources import load_sources
 
 pytestmark = pytest.mark.integration
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from warta.cli.text_filters import classify_lines, cluster_lines, summarize_lines
 from warta.core.model import Authority
 from warta.core.text.classify import classify
 from warta.core.text.summarize import summarize
-from warta.textcli import classify_lines, cluster_lines, summarize_lines
 
 Filter = Callable[..., int]
 
@@ -216,9 +216,7 @@ def test_empty_input_writes_nothing_and_succeeds() -> None:
 def test_filter_as_a_process_keeps_stdout_aligned_and_exits_1(
     name: str, records: list[dict[str, str] | str]
 ) -> None:
-    program = (
-        f"import sys; from warta.textcli import {name}; sys.exit({name}(sys.stdin, sys.stdout))"
-    )
+    program = f"import sys; from warta.cli.text_filters import {name}; sys.exit({name}(sys.stdin, sys.stdout))"
     stdin = "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records)
     result = subprocess.run(
         [sys.executable, "-c", program],

@@ -31,7 +31,8 @@ import lxml.html
 import pytest
 
 from warta.adapters.sqlite_store import SqliteStore
-from warta.core import tokens
+from warta.config.settings import load_settings
+from warta.core import links
 from warta.core.errors import ConfigError, StoreError
 from warta.core.model import (
     Authority,
@@ -47,7 +48,6 @@ from warta.services.alerts import Alerts
 from warta.services.compose import Letterhead, unsubscribe_url
 from warta.services.digest import Digest
 from warta.services.subscriptions import Subscriptions
-from warta.settings import load_settings
 from warta.web.app import MAX_BODY_BYTES, WebApp
 from warta.web.serve import make_server, serve
 
@@ -279,7 +279,7 @@ def test_refusal_for_an_unknown_id_is_the_same_page_as_for_a_bad_token(site: Sit
         site.base,
         "subscriber",
         "sub-gone",
-        tokens.sign(SECRET, "unsubscribe", "subscriber:sub-gone"),
+        links.sign(SECRET, "unsubscribe", "subscriber:sub-gone"),
     )
     forged_for_ani = tampered(digest_link(site, "ani@contoh.id"))
 
@@ -319,7 +319,7 @@ def test_repeated_post_is_still_a_success(site: Site) -> None:
 
 def test_admin_link_explains_the_setting_and_stores_nothing(site: Site) -> None:
     link = unsubscribe_url(
-        site.base, "admin", "admin", tokens.sign(SECRET, "unsubscribe", "admin:admin")
+        site.base, "admin", "admin", links.sign(SECRET, "unsubscribe", "admin:admin")
     )
 
     shown = call("GET", link)
@@ -422,7 +422,7 @@ def test_pages_are_indonesian_html_without_script(site: Site) -> None:
         + urlencode(
             {
                 "subscriber": hostile,
-                "token": tokens.sign(SECRET, "unsubscribe", f"subscriber:{hostile}"),
+                "token": links.sign(SECRET, "unsubscribe", f"subscriber:{hostile}"),
             }
         )
     )
@@ -471,7 +471,7 @@ def test_access_log_keeps_token_and_address_out(
 
 
 def test_serve_prints_its_address_answers_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    program = "from warta.settings import load_settings\nfrom warta.web.serve import serve\nserve(load_settings(), port=0)\n"
+    program = "from warta.config.settings import load_settings\nfrom warta.web.serve import serve\nserve(load_settings(), port=0)\n"
     server = subprocess.Popen(
         [sys.executable, "-c", program],
         env={**os.environ, "WARTA_HOME": str(tmp_path / "state")},
@@ -521,7 +521,7 @@ def test_store_failure_is_a_500_page_whose_log_leaves_the_link_out(
         def get_subscriber(self, subscriber_id: str) -> Subscriber | None:
             raise StoreError("database is locked")
 
-    token = tokens.sign(SECRET, "unsubscribe", "subscriber:sub-ani")
+    token = links.sign(SECRET, "unsubscribe", "subscriber:sub-ani")
     environ: dict[str, object] = {}
     setup_testing_defaults(environ)
     environ.update(

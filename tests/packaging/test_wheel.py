@@ -24,8 +24,9 @@ def test_wheel_carries_templates_samples_sources_and_lexicons(tmp_path: Path) ->
     names = set(zipfile.ZipFile(wheel).namelist())
 
     expected = {
-        "warta/cli.py",
-        "warta/sources.toml",
+        "warta/cli/main.py",
+            "warta/demo/server.py",
+        "warta/config/sources.toml",
         "warta/events/demo/sources.toml",
         "warta/events/demo/people.toml",
         "warta/core/text/data/clarification.txt",

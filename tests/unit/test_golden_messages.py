@@ -39,7 +39,7 @@ from pathlib import Path
 import pytest
 
 from warta.adapters.sqlite_store import SqliteStore
-from warta.core import tokens
+from warta.core import links
 from warta.core.mail import WIRE_POLICY
 from warta.core.model import (
     Authority,
@@ -353,7 +353,7 @@ def test_message_matches_its_golden_file(store: SqliteStore, name: str) -> None:
 def test_blanking_keeps_the_signed_unsubscribe_link(store: SqliteStore, name: str) -> None:
     make, kind, recipient_id = KINDS[name]
     message = make(store)
-    token = tokens.sign(LETTERHEAD.secret, "unsubscribe", f"{kind}:{recipient_id}")
+    token = links.sign(LETTERHEAD.secret, "unsubscribe", f"{kind}:{recipient_id}")
     link = unsubscribe_url(LETTERHEAD.public_url, kind, recipient_id, token)
 
     blanked = reparsed(blank(message, wire_text(message)))

@@ -14,7 +14,7 @@ FORBIDDEN_IN_CORE = {
     "boto3", "botocore", "feedparser", "sqlite3", "http", "urllib3", "requests", "socket",
     "lxml", "jinja2", "babel", "aws_lambda_powertools",
     "warta.adapters", "warta.ingest", "warta.services", "warta.handlers", "warta.web",
-    "warta.wiring", "warta.cli", "warta.render", "warta.settings",
+    "warta.wiring", "warta.cli.main", "warta.render", "warta.config.settings",
 }  # fmt: skip
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from warta.config.sources import load_sources
 from warta.core.model import NATIONAL, Authority, FetchResult, Item, Source
+from warta.demo.feeds import fill_dates
 from warta.ingest.rss import parse_feed
-from warta.samples import fill_dates
-from warta.sources import load_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 FEEDS = ROOT / "events" / "feeds"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from warta.core.model import Authority, Source
+from warta.demo.server import SampleServer
 from warta.ingest.http import HttpFetcher
-from warta.sample_server import SampleServer
 
 FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>KPU</title>

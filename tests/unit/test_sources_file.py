@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-import warta.sources
+import warta.config.sources
+from warta.config.sources import load_sources, parse_extract, parse_sources
 from warta.core.errors import ConfigError
 from warta.core.model import Authority, SourceKind
-from warta.sources import load_sources, parse_extract, parse_sources
 
-BUNDLED = Path(warta.sources.__file__).with_name("sources.toml")
+BUNDLED = Path(warta.config.sources.__file__).with_name("sources.toml")
 
 
 def one(body: str) -> str:

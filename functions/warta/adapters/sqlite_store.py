@@ -18,22 +18,22 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from warta.adapters._records import (
+from warta.adapters.codecs import (
     decode_cursor as _decode_cursor,
 )
-from warta.adapters._records import (
+from warta.adapters.codecs import (
     encode_cursor as _encode_cursor,
 )
-from warta.adapters._records import (
+from warta.adapters.codecs import (
     from_timestamp as _dt,
 )
-from warta.adapters._records import (
+from warta.adapters.codecs import (
     story_source_from_json as _story_source_from_json,
 )
-from warta.adapters._records import (
+from warta.adapters.codecs import (
     story_source_to_json as _story_source_to_json,
 )
-from warta.adapters._records import (
+from warta.adapters.codecs import (
     timestamp as _ts,
 )
 from warta.core.errors import StoreError

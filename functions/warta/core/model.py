@@ -13,6 +13,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+from warta.core.days import JAKARTA_NAME
+
 T = TypeVar("T")
 
 NATIONAL = "national"
@@ -59,7 +61,7 @@ class Source:
     region: str = NATIONAL
     kind: SourceKind = SourceKind.RSS
     enabled: bool = True
-    timezone: str = "Asia/Jakarta"
+    timezone: str = JAKARTA_NAME
     """Zone for dates that carry no offset of their own."""
     poll_minutes: int = 30
     allow_addresses: tuple[str, ...] = ()

@@ -13,10 +13,12 @@ from functools import cache
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
+from warta.config.aws import load_aws_settings
+from warta.config.secret import check_secret
+from warta.config.settings import load_settings
+from warta.config.sources import load_sources
 from warta.core.errors import ConfigError
 from warta.core.model import Source
-from warta.settings import check_secret, load_aws_settings, load_settings
-from warta.sources import load_sources
 from warta.web.app import WebApp
 from warta.wiring import App, build_aws
 

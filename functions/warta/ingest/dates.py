@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_tz
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from warta.core.days import JAKARTA, JAKARTA_NAME
+
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     (
@@ -137,7 +139,7 @@ def _zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Asia/Jakarta")
+        return JAKARTA
 
 
 @functools.lru_cache(maxsize=64)
@@ -258,7 +260,7 @@ def _dated(
 
 
 def parse_date(
-    raw: str, *, default_tz: str = "Asia/Jakarta", now: datetime | None = None
+    raw: str, *, default_tz: str = JAKARTA_NAME, now: datetime | None = None
 ) -> datetime | None:
     """Read a feed's date; an aware UTC datetime, or None when it cannot be read.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from warta.core import tokens
+from warta.core import links
 from warta.core.model import Official, Story
 from warta.core.ports import Clock, Mailer, Notifier, Renderer, Store
 from warta.core.regions import concerns
@@ -109,7 +109,7 @@ class Alerts:
     ) -> None:
         if official.email:
             address = official.email
-            token = tokens.sign(self.letterhead.secret, "unsubscribe", f"official:{official.id}")
+            token = links.sign(self.letterhead.secret, "unsubscribe", f"official:{official.id}")
             link = unsubscribe_url(self.letterhead.public_url, "official", official.id, token)
             outcome = send_once(
                 self.store,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from warta.core import tokens
+from warta.core import links
 from warta.core.model import DigestBatch, Story, Subscriber, SubscriberStatus
 from warta.core.ports import Clock, Mailer, Renderer, Store
 from warta.core.regions import concerns
@@ -121,7 +121,7 @@ class Digest:
         return report
 
     def _send(self, day: date, subscriber: Subscriber, rendered: Rendered) -> Outcome:
-        token = tokens.sign(self.letterhead.secret, "unsubscribe", f"subscriber:{subscriber.id}")
+        token = links.sign(self.letterhead.secret, "unsubscribe", f"subscriber:{subscriber.id}")
         link = unsubscribe_url(self.letterhead.public_url, "subscriber", subscriber.id, token)
         return send_once(
             self.store,

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from warta.core import tokens
+from warta.core import links
 from warta.core.model import Source, SourceState
 from warta.core.policy import Problem, SourceProblem, quiet_after, source_problem
 from warta.core.ports import Clock, Mailer, Renderer, Store
@@ -168,7 +168,7 @@ class Health:
             return None
         address = self.admin_email
         rendered = self.render(source, state, problem)
-        token = tokens.sign(self.letterhead.secret, "unsubscribe", f"{ADMIN}:{ADMIN}")
+        token = links.sign(self.letterhead.secret, "unsubscribe", f"{ADMIN}:{ADMIN}")
         link = unsubscribe_url(self.letterhead.public_url, ADMIN, ADMIN, token)
         return send_once(
             self.store,

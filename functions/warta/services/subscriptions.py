@@ -1,6 +1,6 @@
 """Unsubscribing through the signed link every message carries.
 
-The link names a recipient and carries tokens.sign(secret, "unsubscribe",
+The link names a recipient and carries links.sign(secret, "unsubscribe",
 "kind:id"), so it proves who it was sent to without a login or a stored token.
 The token is checked before the store is read: a forged link costs no lookup,
 and a refusal looks and takes the same whether or not the id exists.
@@ -16,7 +16,7 @@ import logging
 from dataclasses import replace
 from enum import StrEnum
 
-from warta.core import tokens
+from warta.core import links
 from warta.core.model import SubscriberStatus
 from warta.core.ports import Clock, Store
 
@@ -75,7 +75,7 @@ class Subscriptions:
         # compare_digest refuses non-ASCII str with TypeError rather than answering False.
         if not token.isascii():
             return False
-        return tokens.verify(self.secret, PURPOSE, f"{kind}:{recipient_id}", token)
+        return links.verify(self.secret, PURPOSE, f"{kind}:{recipient_id}", token)
 
     def unsubscribe(self, kind: str, recipient_id: str, token: str) -> Outcome:
         outcome = self._unsubscribe(kind, recipient_id, token)

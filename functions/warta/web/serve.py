@@ -14,8 +14,8 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from wsgiref.types import WSGIApplication
 
+from warta.config.settings import Settings
 from warta.core.errors import ConfigError
-from warta.settings import Settings
 from warta.web.app import WebApp
 
 REQUEST_TIMEOUT_S = 15.0

@@ -21,9 +21,9 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from warta.adapters.outbox import OutboxMailer
 from warta.adapters.smtp import SmtpMailer
+from warta.config.settings import SmtpSettings, load_settings
 from warta.core.errors import ConfigError, SendError
 from warta.services.compose import Rendered, build_message
-from warta.settings import SmtpSettings, load_settings
 from warta.wiring import build_mailer
 
 USER = "warta-relay"

@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
+from warta.config.aws import AwsSettings, load_aws_settings
+from warta.config.secret import check_secret
+from warta.config.settings import load_settings
 from warta.core.errors import ConfigError
-from warta.settings import AwsSettings, check_secret, load_aws_settings, load_settings
 from warta.wiring import AwsClients, build_aws
 
 QUEUE = "https://sqs.ap-southeast-3.amazonaws.com/123456789012/warta-"

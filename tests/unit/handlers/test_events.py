@@ -10,6 +10,7 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 
 import pytest
 
+from warta.config.files import events_dir
 from warta.core.model import DigestBatch
 from warta.handlers._messages import (
     BadMessage,
@@ -20,7 +21,6 @@ from warta.handlers._messages import (
     requested_day,
 )
 from warta.handlers._wsgi import environ, respond
-from warta.resources import events_dir
 
 EVENTS = events_dir() / "aws"
 

@@ -4,8 +4,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from warta.adapters.sqlite_store import SqliteStore
+from warta.core.identity import subscriber_id
 from warta.core.model import Authority, Story, StorySource, Subscriber, SubscriberStatus
-from warta.core.people import subscriber_id
 from warta.services.digest import Digest
 
 from .conftest import LETTERHEAD, NOW, CountingRenderer, FixedClock, RecordingMailer

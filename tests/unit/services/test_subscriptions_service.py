@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from warta.adapters.sqlite_store import SqliteStore
-from warta.core import tokens
+from warta.core import links
 from warta.core.model import Official, Subscriber, SubscriberStatus
 from warta.services.subscriptions import Outcome, Subscriptions
 
@@ -15,7 +15,7 @@ SECRET = b"s" * 64
 
 
 def token(kind: str, recipient_id: str, secret: bytes = SECRET) -> str:
-    return tokens.sign(secret, "unsubscribe", f"{kind}:{recipient_id}")
+    return links.sign(secret, "unsubscribe", f"{kind}:{recipient_id}")
 
 
 @pytest.fixture

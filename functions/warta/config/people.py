@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from warta.core.errors import ConfigError
+from warta.core.identity import normalize_email, subscriber_id
 from warta.core.model import NATIONAL, Official, Subscriber, SubscriberStatus
-from warta.core.people import normalize_email, subscriber_id
 from warta.core.ports import Store
 
 

@@ -11,13 +11,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from warta.core.days import JAKARTA
 from warta.core.errors import ConfigError
 from warta.core.model import Source, SourceState
 from warta.core.ports import Clock, Fetcher, Parser, Store
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 @dataclass(frozen=True, slots=True)

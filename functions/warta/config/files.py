@@ -10,7 +10,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
+_CONFIG = Path(__file__).resolve().parent
+_PACKAGE = _CONFIG.parent
 
 
 def _find(name: str) -> Path:
@@ -31,4 +32,4 @@ def events_dir() -> Path:
 
 
 def default_sources_file() -> Path:
-    return _PACKAGE / "sources.toml"
+    return _CONFIG / "sources.toml"

@@ -10,12 +10,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from warta.core.days import JAKARTA_NAME
 from warta.core.errors import ConfigError, FetchError, ParseError, WartaError
+from warta.core.identity import normalize_email, subscriber_id
 from warta.core.model import NATIONAL, Authority, Official, Source, SourceKind, Subscriber
-from warta.core.people import normalize_email, subscriber_id
 
 if TYPE_CHECKING:
-    from warta.settings import Settings
+    from warta.config.settings import Settings
 
 # Subcommands import what they need when they run, so `warta --help` and a
 # mistyped command answer at once.
@@ -26,22 +27,22 @@ def _err(message: str) -> None:
 
 
 def _settings() -> Settings:
-    from warta.settings import load_settings
+    from warta.config.settings import load_settings
 
     return load_settings()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from warta.demo import run_demo
+    from warta.demo.run import run_demo
 
     report = run_demo(_settings(), samples=args.samples)
     return 1 if report.failures else 0
 
 
 def _digest_day(value: str, now: datetime) -> date | None:
-    from warta.settings import JAKARTA
+    from warta.core.days import jakarta_day
 
-    today = now.astimezone(JAKARTA).date()
+    today = jakarta_day(now)
     if value == "none":
         return None
     if value == "today":
@@ -57,8 +58,8 @@ def _digest_day(value: str, now: datetime) -> date | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from warta.cycle import run_cycle
-    from warta.sources import load_sources
+    from warta.config.sources import load_sources
+    from warta.services.cycle import run_cycle
     from warta.wiring import build_local
 
     settings = _settings()
@@ -79,7 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _preview_source(args: argparse.Namespace) -> tuple[Source, str]:
     """The throwaway Source a preview reads, and the address to fetch it from."""
-    from warta.sources import parse_extract
+    from warta.config.sources import parse_extract
 
     target = args.source
     url = target if target.startswith(("http://", "https://")) else Path(target).resolve().as_uri()
@@ -147,7 +148,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 def cmd_sources(args: argparse.Namespace) -> int:
     from warta.adapters.sqlite_store import SqliteStore
-    from warta.sources import load_sources
+    from warta.config.sources import load_sources
 
     settings = _settings()
     sources = load_sources(args.sources or settings.sources_file)
@@ -171,9 +172,9 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 def cmd_sources_check(args: argparse.Namespace) -> int:
     from warta.adapters.clock import SystemClock
-    from warta.checks import check_sources, format_table, select_sources
+    from warta.cli.source_checks import check_sources, format_table, select_sources
+    from warta.config.sources import load_sources
     from warta.ingest.parsers import parse
-    from warta.sources import load_sources
     from warta.wiring import build_fetcher
 
     settings = _settings()
@@ -191,7 +192,7 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
 
 def cmd_sources_enable(args: argparse.Namespace) -> int:
     from warta.adapters.sqlite_store import SqliteStore
-    from warta.checks import enable_source
+    from warta.cli.source_checks import enable_source
 
     with SqliteStore(_settings().database) as store:
         done = enable_source(store, args.id)
@@ -250,7 +251,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_text(args: argparse.Namespace) -> int:
-    from warta import textcli
+    from warta.cli import text_filters as textcli
 
     run = {
         "summarize": textcli.summarize_lines,
@@ -286,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--kind", default="rss", choices=[k.value for k in SourceKind])
     preview.add_argument("--authority", default="media", choices=[a.value for a in Authority])
     preview.add_argument("--region", default=NATIONAL)
-    preview.add_argument("--timezone", default="Asia/Jakarta")
+    preview.add_argument("--timezone", default=JAKARTA_NAME)
     preview.add_argument(
         "--allow-address",
         action="append",

@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from warta.samples import fill_dates
+from warta.demo.feeds import fill_dates
 
 CONTENT_TYPES = {
     ".xml": "application/rss+xml; charset=utf-8",

@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from warta.core.days import JAKARTA_NAME
 from warta.core.errors import ConfigError
 from warta.core.model import NATIONAL, Authority, Source, SourceKind
 from warta.ingest import html_source, json_source
@@ -114,7 +115,7 @@ def parse_source(raw: dict[str, Any], where: str, substitutions: dict[str, str])
     region = str(raw.get("region", NATIONAL))
     if region != NATIONAL and not _REGION.match(region):
         raise ConfigError(f"{where}: region {region!r} is neither 'national' nor a Kemendagri code")
-    zone = str(raw.get("timezone", "Asia/Jakarta"))
+    zone = str(raw.get("timezone", JAKARTA_NAME))
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):

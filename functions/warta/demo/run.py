@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from warta.cycle import CycleReport, Progress, run_cycle
-from warta.people import seed_people
-from warta.resources import events_dir
-from warta.sample_server import SampleServer
-from warta.settings import Settings
-from warta.sources import load_sources
+from warta.config.files import events_dir
+from warta.config.people import seed_people
+from warta.config.settings import Settings
+from warta.config.sources import load_sources
+from warta.demo.server import SampleServer
+from warta.services.cycle import CycleReport, Progress, run_cycle
 from warta.wiring import build_local
 
 

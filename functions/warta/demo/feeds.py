@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
+from warta.core.days import JAKARTA
 
 # Written out here rather than taken from Babel: these are the spellings the
 # sample feeds imitate, and they must not change with a Babel release.
