@@ -109,7 +109,8 @@ def _preview_source(args: argparse.Namespace) -> tuple[Source, str]:
 def cmd_preview(args: argparse.Namespace) -> int:
     from warta.core.text.classify import classify
     from warta.core.text.summarize import summarize
-    from warta.ingest.http import FileFetcher, HttpFetcher
+    from warta.ingest.file_fetcher import FileFetcher
+    from warta.ingest.http import HttpFetcher
     from warta.ingest.parsers import parse
 
     settings = _settings()

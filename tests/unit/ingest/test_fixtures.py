@@ -15,7 +15,7 @@ import pytest
 
 from warta.core.errors import FetchError, ParseError
 from warta.core.model import Authority, Item, Source, SourceKind
-from warta.ingest.http import FileFetcher
+from warta.ingest.file_fetcher import FileFetcher
 from warta.ingest.parsers import parse
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "sources"

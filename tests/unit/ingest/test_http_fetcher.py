@@ -21,7 +21,9 @@ import trustme
 
 from warta.core.errors import FetchError
 from warta.core.model import Authority, Source
-from warta.ingest.http import FileFetcher, HttpFetcher, is_local, is_public_address
+from warta.ingest.address_guard import is_public_address
+from warta.ingest.file_fetcher import FileFetcher, is_local
+from warta.ingest.http import HttpFetcher
 
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>KPU</title></channel></rss>"
 MiB = 1024 * 1024
