@@ -9,39 +9,34 @@ local install runs without boto3.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from datetime import date
 from typing import Any
 
 from warta.adapters.clock import SystemClock
+from warta.adapters.memory_queue import MemoryQueue
 from warta.adapters.outbox import OutboxMailer, OutboxNotifier
 from warta.adapters.smtp import SmtpMailer
 from warta.adapters.sqlite_store import SqliteStore
 from warta.config.aws import AwsSettings
 from warta.config.settings import Settings
+from warta.core.days import jakarta_day
 from warta.core.errors import ConfigError
-from warta.core.ports import Clock, Fetcher, Mailer, Notifier, Queue, Store
+from warta.core.model import Source
+from warta.core.ports import Clock, Fetcher, Mailer, Notifier, Store
 from warta.ingest.http import HttpFetcher
 from warta.ingest.parsers import parse
 from warta.render import default_renderer
 from warta.services.alerts import Alerts
 from warta.services.compose import Letterhead
+from warta.services.cycle import Cycle, CycleReport, LocalQueues, Progress
+from warta.services.delivery import Delivery
 from warta.services.digest import Digest
+from warta.services.fanout import Fanout, Queues
 from warta.services.health import Health
 from warta.services.ingest import Ingest
 from warta.services.subscriptions import Subscriptions
-
-
-@dataclass(frozen=True, slots=True)
-class Queues:
-    """Where each AWS step hands on its work: one message per unit of fan-out."""
-
-    ingest: Queue
-    """{"source_id": ...}: one due source to fetch."""
-    alerts: Queue
-    """{"story_id": ...}: one urgent story to alert officials about."""
-    digest: Queue
-    """{"day": "YYYY-MM-DD", "number": n, "subscriber_ids": [...]}: one digest batch."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +64,21 @@ class App:
     digest: Digest
     health: Health
     subscriptions: Subscriptions
-    queues: Queues | None = field(default=None)
-    """Set by the AWS wiring only: a local cycle runs its steps in one process."""
+    fanout: Fanout
+    cycle: Cycle | None = field(default=None)
+    """Set by the local wiring only: on AWS each step is its own invocation."""
 
-    @property
-    def fanout(self) -> Queues:
-        if self.queues is None:
-            raise ConfigError("this wiring has no queues: the AWS steps need build_aws")
-        return self.queues
+    def run_cycle(
+        self,
+        sources: Sequence[Source],
+        *,
+        digest_day: date | None,
+        force: bool = False,
+        progress: Progress = lambda _: None,
+    ) -> CycleReport:
+        if self.cycle is None:
+            raise ConfigError("this wiring runs its steps apart: the one-machine cycle is local")
+        return self.cycle.run(sources, digest_day=digest_day, force=force, progress=progress)
 
     def close(self) -> None:
         close = getattr(self.store, "close", None)
@@ -110,16 +112,26 @@ def build_mailer(settings: Settings) -> Mailer:
 
 
 def build_local(settings: Settings, *, clock: Clock | None = None) -> App:
-    clock = clock or SystemClock()
     settings.home.mkdir(parents=True, exist_ok=True)
-    return assemble(
+    local = LocalQueues(ingest=MemoryQueue(), alerts=MemoryQueue(), digest=MemoryQueue())
+    app = assemble(
         settings,
         store=SqliteStore(settings.database),
         mailer=build_mailer(settings),
         notifier=OutboxNotifier(settings.outbox / "sms"),
         fetcher=build_fetcher(settings),
-        clock=clock,
+        clock=clock or SystemClock(),
+        queues=Queues(ingest=local.ingest, alerts=local.alerts, digest=local.digest),
     )
+    app.cycle = Cycle(
+        ingest=app.ingest,
+        alerts=app.alerts,
+        digest=app.digest,
+        health=app.health,
+        fanout=app.fanout,
+        queues=local,
+    )
+    return app
 
 
 def build_aws(
@@ -159,15 +171,24 @@ def assemble(
     notifier: Notifier,
     fetcher: Fetcher,
     clock: Clock,
-    queues: Queues | None = None,
+    queues: Queues,
 ) -> App:
     """The services over the adapters a wiring chose."""
     renderer = default_renderer()
-    letterhead = Letterhead(
-        sender=settings.sender,
-        domain=settings.sender_domain,
-        public_url=settings.public_url,
-        secret=settings.secret,
+    delivery = Delivery(
+        store=store,
+        clock=clock,
+        mailer=mailer,
+        notifier=notifier,
+        letterhead=Letterhead(
+            sender=settings.sender,
+            domain=settings.sender_domain,
+            public_url=settings.public_url,
+            secret=settings.secret,
+        ),
+    )
+    digest = Digest(
+        store=store, delivery=delivery, renderer=renderer, batch_size=settings.batch_size
     )
     return App(
         settings=settings,
@@ -175,41 +196,30 @@ def assemble(
         mailer=mailer,
         notifier=notifier,
         clock=clock,
-        ingest=Ingest(
-            store=store,
-            fetcher=fetcher,
-            parse=parse,
-            clock=clock,
-            today=partial(Settings.today, settings),
-            story_window=settings.story_window,
-            first_run_window=settings.first_run_window,
-        ),
-        alerts=Alerts(
-            store=store,
-            mailer=mailer,
-            notifier=notifier,
-            renderer=renderer,
-            clock=clock,
-            letterhead=letterhead,
-        ),
-        digest=Digest(
-            store=store,
-            mailer=mailer,
-            renderer=renderer,
-            clock=clock,
-            letterhead=letterhead,
-            batch_size=settings.batch_size,
-        ),
+        ingest=build_ingest(settings, store=store, fetcher=fetcher, clock=clock),
+        alerts=Alerts(store=store, delivery=delivery, renderer=renderer),
+        digest=digest,
         health=Health(
             store=store,
-            mailer=mailer,
+            delivery=delivery,
             renderer=renderer,
             clock=clock,
-            letterhead=letterhead,
             admin_email=settings.admin_email,
             failing_after=settings.alert_failing_after,
             quiet=settings.quiet_after,
         ),
         subscriptions=Subscriptions(store, settings.secret, clock),
-        queues=queues,
+        fanout=Fanout(store=store, clock=clock, queues=queues, digest=digest),
+    )
+
+
+def build_ingest(settings: Settings, *, store: Store, fetcher: Fetcher, clock: Clock) -> Ingest:
+    return Ingest(
+        store=store,
+        fetcher=fetcher,
+        parse=parse,
+        clock=clock,
+        today=jakarta_day,
+        story_window=settings.story_window,
+        first_run_window=settings.first_run_window,
     )

@@ -33,7 +33,7 @@ from warta.adapters.dynamodb_store import DynamoDbStore, create_table
 from warta.adapters.sqs import QueueError
 from warta.config.files import events_dir
 from warta.config.people import load_people, seed_people
-from warta.config.settings import load_settings
+from warta.core.days import jakarta_day
 from warta.core.model import SubscriberStatus
 from warta.core.regions import concerns
 from warta.demo.server import SampleServer
@@ -220,7 +220,7 @@ def tick(aws: Aws) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def today() -> str:
-    return load_settings(secret=b"x" * 32).today(datetime.now(UTC)).isoformat()
+    return jakarta_day(datetime.now(UTC)).isoformat()
 
 
 def test_schedule_queues_each_due_source_once_and_ingest_takes_them_all(aws: Aws) -> None:
@@ -272,7 +272,7 @@ def test_alerts_the_queue_refused_are_queued_again_by_the_next_schedule(
         raise QueueError("the alert queue refused the batch")
 
     with monkeypatch.context() as patch:
-        patch.setattr(app.fanout.alerts, "send", refuse)
+        patch.setattr(app.fanout.queues.alerts, "send", refuse)
         _, answer = tick(aws)
     assert answer["batchItemFailures"]  # the sources with urgent stories failed
     assert aws.drain("alerts") == {"Records": []}

@@ -56,3 +56,65 @@ def test_scheduled_runs_fetch_only_due_sources_and_send_the_digest_once(tmp_path
     assert "Fetching 0 of 6 sources" in again  # none is due yet
     assert re.search(r"\b0 digests sent\b", again), again
     assert len(list((tmp_path / "outbox").glob("*-digest-*.eml"))) == 1
+
+
+def test_a_run_alerts_urgent_stories_whose_alerts_were_lost(tmp_path: Path) -> None:
+    # A story became urgent in a run that died before alerting anyone: its items
+    # are recorded as seen, so no later fetch makes it urgent again. The next
+    # run's sweep finds it by the missing queue mark and alerts the officials.
+    from datetime import UTC, datetime
+
+    from warta.adapters.sqlite_store import SqliteStore
+    from warta.core.days import jakarta_day
+    from warta.core.model import Authority, Official, Story, StorySource
+
+    now = datetime.now(UTC)
+    (tmp_path / "state").mkdir()
+    with SqliteStore(tmp_path / "state" / "warta.db") as store:
+        store.put_official(
+            Official(
+                id="kpu-kediri",
+                name="Sri",
+                role="Ketua KPU",
+                region="35.71",
+                email="sri@kpu.example.id",
+                phone="+6281234567890",
+            )
+        )
+        store.put_story(
+            Story(
+                id="st-lost",
+                day=jakarta_day(now),
+                region="35.71",
+                title="KPU Kota Kediri Bantah Isu Surat Suara Tercoblos",
+                summary="KPU menegaskan kabar itu tidak benar.",
+                published_at=now,
+                created_at=now,
+                election=True,
+                clarification=True,
+                urgent=True,
+                sources=(
+                    StorySource(
+                        "kpu-kediri",
+                        "KPU Kota Kediri",
+                        "https://kota-kediri.kpu.go.id/berita/1",
+                        Authority.KPU,
+                        "i1",
+                        now,
+                    ),
+                ),
+            )
+        )
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\nid = "kpu-kediri"\nname = "KPU Kota Kediri"\n'
+        'url = "https://kota-kediri.kpu.go.id/feed/"\nkind = "rss"\nauthority = "kpu"\n'
+        'region = "35.71"\nenabled = false\n'
+    )
+
+    first = run(tmp_path)
+    again = run(tmp_path)
+
+    assert "Alerting officials about 1 clarification(s)" in first, first
+    assert len(list((tmp_path / "outbox").glob("*-alert-*.eml"))) == 1
+    assert len(list((tmp_path / "outbox" / "sms").iterdir())) == 1
+    assert "Alerting officials" not in again, again

@@ -45,7 +45,8 @@ from warta.core.model import (
 )
 from warta.render import JinjaRenderer
 from warta.services.alerts import Alerts
-from warta.services.compose import Letterhead, unsubscribe_url
+from warta.services.compose import Letterhead
+from warta.services.delivery import Delivery
 from warta.services.digest import Digest
 from warta.services.subscriptions import Subscriptions
 from warta.web.app import MAX_BODY_BYTES, WebApp
@@ -164,24 +165,18 @@ def site(tmp_path: Path) -> Iterator[Site]:
                 )
             )
             store.put_story(story("s1", "national"))
+            delivery = Delivery(
+                store=store,
+                clock=clock,
+                mailer=mailer,
+                notifier=NullNotifier(),
+                letterhead=letterhead,
+            )
             yield Site(
                 base=base,
                 store=store,
-                digest=Digest(
-                    store=store,
-                    mailer=mailer,
-                    renderer=renderer,
-                    clock=clock,
-                    letterhead=letterhead,
-                ),
-                alerts=Alerts(
-                    store=store,
-                    mailer=mailer,
-                    notifier=NullNotifier(),
-                    renderer=renderer,
-                    clock=clock,
-                    letterhead=letterhead,
-                ),
+                digest=Digest(store=store, delivery=delivery, renderer=renderer),
+                alerts=Alerts(store=store, delivery=delivery, renderer=renderer),
                 mailer=mailer,
             )
         finally:
@@ -275,11 +270,8 @@ def test_tampered_token_gets_403_and_nothing_changes(site: Site, method: str) ->
 
 
 def test_refusal_for_an_unknown_id_is_the_same_page_as_for_a_bad_token(site: Site) -> None:
-    signed_for_nobody = unsubscribe_url(
-        site.base,
-        "subscriber",
-        "sub-gone",
-        links.sign(SECRET, "unsubscribe", "subscriber:sub-gone"),
+    signed_for_nobody = links.unsubscribe_url(
+        site.base, links.unsubscribe_link(SECRET, links.RecipientKind.SUBSCRIBER, "sub-gone")
     )
     forged_for_ani = tampered(digest_link(site, "ani@contoh.id"))
 
@@ -318,8 +310,8 @@ def test_repeated_post_is_still_a_success(site: Site) -> None:
 
 
 def test_admin_link_explains_the_setting_and_stores_nothing(site: Site) -> None:
-    link = unsubscribe_url(
-        site.base, "admin", "admin", links.sign(SECRET, "unsubscribe", "admin:admin")
+    link = links.unsubscribe_url(
+        site.base, links.unsubscribe_link(SECRET, links.RecipientKind.ADMIN, "admin")
     )
 
     shown = call("GET", link)

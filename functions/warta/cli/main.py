@@ -59,7 +59,6 @@ def _digest_day(value: str, now: datetime) -> date | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from warta.config.sources import load_sources
-    from warta.services.cycle import run_cycle
     from warta.wiring import build_local
 
     settings = _settings()
@@ -67,7 +66,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     app = build_local(settings)
     try:
         day = _digest_day(args.digest, app.clock.now())
-        report = run_cycle(app, sources, digest_day=day, force=args.all, progress=print)
+        report = app.run_cycle(sources, digest_day=day, force=args.all, progress=print)
     finally:
         app.close()
     print(

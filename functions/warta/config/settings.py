@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from email.headerregistry import Address
 from email.utils import parseaddr
 from pathlib import Path
@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 from warta.config.files import default_sources_file
 from warta.config.secret import local_secret
-from warta.core.days import jakarta_day
 from warta.core.errors import ConfigError
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -82,10 +81,6 @@ class Settings:
     @property
     def sender_domain(self) -> str:
         return parseaddr(self.sender)[1].rpartition("@")[2] or "localhost"
-
-    def today(self, now: datetime) -> date:
-        """The Jakarta calendar day: digest editions are Jakarta days."""
-        return jakarta_day(now)
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

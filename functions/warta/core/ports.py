@@ -88,6 +88,14 @@ class Queue(Protocol):
         ...
 
 
+class LocalQueue(Queue, Protocol):
+    """A queue the same process drains: the one-machine cycle runs each next step itself."""
+
+    def drain(self) -> list[dict[str, Any]]:
+        """Every message queued so far, oldest first; the queue is empty afterwards."""
+        ...
+
+
 class Store(Protocol):
     """Everything Warta keeps between runs. Every method is one short round trip or a page."""
 

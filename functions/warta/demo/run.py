@@ -14,8 +14,9 @@ from warta.config.files import events_dir
 from warta.config.people import seed_people
 from warta.config.settings import Settings
 from warta.config.sources import load_sources
+from warta.core.days import jakarta_day
 from warta.demo.server import SampleServer
-from warta.services.cycle import CycleReport, Progress, run_cycle
+from warta.services.cycle import CycleReport, Progress
 from warta.wiring import build_local
 
 
@@ -40,8 +41,8 @@ def run_demo(
         with SampleServer(samples) as server:
             progress(f"Serving the sample sources at {server.base_url}")
             sources = load_sources(samples / "demo" / "sources.toml", {"demo": server.base_url})
-            report = run_cycle(
-                app, sources, digest_day=settings.today(now), force=True, progress=progress
+            report = app.run_cycle(
+                sources, digest_day=jakarta_day(now), force=True, progress=progress
             )
     finally:
         app.close()

@@ -12,61 +12,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
+from warta.core.days import previous_edition
 from warta.core.errors import ConfigError, SendError
 from warta.core.model import DigestBatch, Source
-from warta.handlers._messages import batch_message, source_message, story_message
 from warta.handlers._observe import count
-from warta.services.ingest import due_sources
 from warta.wiring import App
 
 logger = logging.getLogger(__name__)
 
-QUEUE_CHUNK = 10
-"""Digest batches handed to the queue at a time while the plan streams subscribers."""
-
-QUEUED = "alert-queued"
-"""Sent-ledger kind that marks an urgent story whose alerts reached the alert queue."""
-QUEUE_RECIPIENT = "alert-queue"
-
-
-def _queue_alerts(app: App, story_ids: list[str]) -> None:
-    if not story_ids:
-        return
-    app.fanout.alerts.send([story_message(s) for s in story_ids])
-    now = app.clock.now()
-    for story_id in story_ids:
-        app.store.complete_send(QUEUED, story_id, QUEUE_RECIPIENT, message_id="queued", now=now)
-
-
-def requeue_lost_alerts(app: App) -> int:
-    """Queue again the alerts of urgent stories that never reached the alert queue.
-
-    Ingest is the only run that sees a story become urgent. When the queue
-    refuses it, or the function dies between recording its items and queueing
-    the alert, the retry finds the items seen and the alert would be lost:
-    this sweep, run with every schedule, finds such stories of today and
-    yesterday (Jakarta) by the missing mark. Queueing twice is harmless: the
-    alerts step sends each official only what the ledger has not seen.
-    """
-    today = app.settings.today(app.clock.now())
-    lost = [
-        story.id
-        for day in (today - timedelta(days=1), today)
-        for story in app.store.stories_of_day(day)
-        if story.urgent and app.store.get_send(QUEUED, story.id, QUEUE_RECIPIENT) is None
-    ]
-    _queue_alerts(app, lost)
-    return len(lost)
-
 
 def schedule(app: App, sources: Mapping[str, Source]) -> dict[str, Any]:
     """Queue every due source, queue again any alert that was lost, check the sources' health."""
-    due = due_sources(sources.values(), app.store, app.clock.now())
-    app.fanout.ingest.send([source_message(s.id) for s in due])
-    requeued = requeue_lost_alerts(app)
+    due = app.fanout.queue_sources(sources.values())
+    requeued = app.fanout.requeue_lost_alerts()
     health = app.health.check(sources.values())
     count("SourcesDue", len(due))
     count("AlertsRequeued", requeued)
@@ -101,7 +62,7 @@ def ingest(app: App, sources: Mapping[str, Source], source_id: str) -> None:
     count("SourcesFailed", int(report.error is not None))
     # Only this run sees these stories become urgent; should the queue refuse
     # them, the next schedule's sweep (requeue_lost_alerts) queues them again.
-    _queue_alerts(app, list(dict.fromkeys(report.urgent_stories)))
+    app.fanout.queue_alerts(report.urgent_stories)
     count("StoriesUrgent", len(report.urgent_stories))
 
 
@@ -126,16 +87,8 @@ def alert(app: App, story_id: str) -> None:
 
 def plan_digest(app: App, day: date | None) -> dict[str, Any]:
     """Queue one message per batch of the day's edition (yesterday in Jakarta by default)."""
-    day = day or app.settings.today(app.clock.now()) - timedelta(days=1)
-    pending: list[dict[str, Any]] = []
-    batches = 0
-    for batch in app.digest.plan(day):
-        pending.append(batch_message(batch))
-        batches += 1
-        if len(pending) == QUEUE_CHUNK:
-            app.fanout.digest.send(pending)
-            pending = []
-    app.fanout.digest.send(pending)
+    day = day or previous_edition(app.clock.now())
+    batches = app.fanout.plan_digest(day)
     count("DigestBatches", batches)
     return {"day": day.isoformat(), "batches": batches}
 

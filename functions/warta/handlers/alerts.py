@@ -9,8 +9,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from warta.handlers import _app, _steps
-from warta.handlers._messages import read_story_id
 from warta.handlers._observe import logger, metrics, sqs_processor
+from warta.services.messages import read_story_id
 
 processor = sqs_processor()
 

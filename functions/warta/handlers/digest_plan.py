@@ -10,8 +10,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from warta.handlers import _app, _steps
-from warta.handlers._messages import requested_day
 from warta.handlers._observe import logger, metrics
+from warta.services.messages import requested_day
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from warta.core import links
+from warta.core.links import RecipientKind
 from warta.core.model import Official, Story
-from warta.core.ports import Clock, Mailer, Notifier, Renderer, Store
+from warta.core.ports import Renderer, Store
 from warta.core.regions import concerns
-from warta.services.compose import (
-    UNSUBSCRIBE_MARK,
-    Letterhead,
-    Rendered,
-    build_message,
-    unsubscribe_url,
-)
-from warta.services.ledger import Outcome, send_once
+from warta.services.compose import UNSUBSCRIBE_MARK, Rendered
+from warta.services.delivery import Delivery, Recipient, tally
+
+EMAIL_KIND = "alert-email"
+SMS_KIND = "alert-sms"
 
 SMS_LIMIT = 306
 """Two concatenated GSM-7 SMS segments: room for a title and a link."""
@@ -58,19 +55,13 @@ class Alerts:
         self,
         *,
         store: Store,
-        mailer: Mailer,
-        notifier: Notifier,
+        delivery: Delivery,
         renderer: Renderer,
-        clock: Clock,
-        letterhead: Letterhead,
         page_size: int = 100,
     ) -> None:
         self.store = store
-        self.mailer = mailer
-        self.notifier = notifier
+        self.delivery = delivery
         self.renderer = renderer
-        self.clock = clock
-        self.letterhead = letterhead
         self.page_size = page_size
 
     def render(self, story: Story) -> tuple[Rendered, str]:
@@ -108,45 +99,16 @@ class Alerts:
         self, official: Official, story: Story, email: Rendered, sms: str, report: AlertReport
     ) -> None:
         if official.email:
-            address = official.email
-            token = links.sign(self.letterhead.secret, "unsubscribe", f"official:{official.id}")
-            link = unsubscribe_url(self.letterhead.public_url, "official", official.id, token)
-            outcome = send_once(
-                self.store,
-                self.clock,
-                kind="alert-email",
+            outcome = self.delivery.email(
+                email,
+                kind="alert",
+                ledger_kind=EMAIL_KIND,
                 key=story.id,
-                recipient_id=official.id,
-                send=lambda: self.mailer.send(
-                    build_message(
-                        email,
-                        sender=self.letterhead.sender,
-                        to=address,
-                        unsubscribe=link,
-                        domain=self.letterhead.domain,
-                        kind="alert",
-                        now=self.clock.now(),
-                    )
-                ),
+                to=Recipient(RecipientKind.OFFICIAL, official.id, official.email),
             )
-            self._count(outcome, report, "emails")
+            tally(report, outcome, "emails")
         if official.phone:
-            phone = official.phone
-            outcome = send_once(
-                self.store,
-                self.clock,
-                kind="alert-sms",
-                key=story.id,
-                recipient_id=official.id,
-                send=lambda: self.notifier.notify(phone, sms),
+            outcome = self.delivery.sms(
+                sms, kind=SMS_KIND, key=story.id, recipient_id=official.id, phone=official.phone
             )
-            self._count(outcome, report, "sms")
-
-    @staticmethod
-    def _count(outcome: Outcome, report: AlertReport, channel: str) -> None:
-        if outcome is Outcome.SENT:
-            setattr(report, channel, getattr(report, channel) + 1)
-        elif outcome is Outcome.ALREADY:
-            report.already += 1
-        else:
-            report.failed += 1
+            tally(report, outcome, "sms")

@@ -24,10 +24,6 @@ class Rendered:
     html: str
 
 
-def unsubscribe_url(public_url: str, recipient_kind: str, recipient_id: str, token: str) -> str:
-    return f"{public_url}/unsubscribe?{recipient_kind}={recipient_id}&token={token}"
-
-
 def build_message(
     rendered: Rendered,
     *,

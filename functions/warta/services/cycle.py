@@ -1,8 +1,10 @@
 """One full Warta cycle in one process: ingest, alerts, digest.
 
 On AWS the same steps run as separate invocations fanned out through SQS;
-here they run one after another, which is what `warta demo` and `warta run`
-do on a single machine.
+here the fan-out goes through in-memory queues that the cycle drains one step
+after another, which is what `warta demo` and `warta run` do on a single
+machine. The same Fanout service decides what is queued in both places, the
+lost-alert sweep included.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from warta.core.model import Source
-from warta.services.alerts import AlertReport
-from warta.services.digest import BatchReport
-from warta.services.health import HealthReport, describe
-from warta.services.ingest import IngestReport, due_sources
-from warta.wiring import App
+from warta.core.ports import LocalQueue
+from warta.services.alerts import AlertReport, Alerts
+from warta.services.digest import BatchReport, Digest
+from warta.services.fanout import Fanout
+from warta.services.health import Health, HealthReport, describe
+from warta.services.ingest import Ingest, IngestReport
+from warta.services.messages import read_batch, read_source_id, read_story_id
 
 Progress = Callable[[str], None]
 
@@ -61,7 +65,16 @@ class CycleReport:
         return sum(a.failed for a in self.alerts) + sum(b.failed for b in self.digest)
 
 
-def _describe(source: Source, report: IngestReport) -> str:
+@dataclass(frozen=True, slots=True)
+class LocalQueues:
+    """The in-process queues the cycle hands work through and drains."""
+
+    ingest: LocalQueue
+    alerts: LocalQueue
+    digest: LocalQueue
+
+
+def describe_ingest(source: Source, report: IngestReport) -> str:
     if report.skipped:
         return f"  {source.name}: skipped ({report.skipped})"
     if report.disabled:
@@ -84,48 +97,80 @@ def _describe(source: Source, report: IngestReport) -> str:
     )
 
 
-def run_cycle(
-    app: App,
-    sources: Sequence[Source],
-    *,
-    digest_day: date | None,
-    force: bool = False,
-    progress: Progress = lambda _: None,
-) -> CycleReport:
-    """Ingest due sources (all enabled ones when forced), alert, then send the digest of `digest_day`."""
-    report = CycleReport()
-    now = app.clock.now()
-    todo = [s for s in sources if s.enabled] if force else due_sources(sources, app.store, now)
-    progress(f"Fetching {len(todo)} of {len(sources)} sources")
-    for source in todo:
-        result = app.ingest.source(source)
-        report.ingest.append(result)
-        progress(_describe(source, result))
+class Cycle:
+    def __init__(
+        self,
+        *,
+        ingest: Ingest,
+        alerts: Alerts,
+        digest: Digest,
+        health: Health,
+        fanout: Fanout,
+        queues: LocalQueues,
+    ) -> None:
+        self.ingest = ingest
+        self.alerts = alerts
+        self.digest = digest
+        self.health = health
+        self.fanout = fanout
+        self.queues = queues
 
-    report.health = app.health.check(sources)
-    if report.health.problems:
-        for line in describe(report.health):
-            progress(line)
+    def run(
+        self,
+        sources: Sequence[Source],
+        *,
+        digest_day: date | None,
+        force: bool = False,
+        progress: Progress = lambda _: None,
+    ) -> CycleReport:
+        """Ingest due sources (all enabled ones when forced), alert, then send `digest_day`'s digest."""
+        report = CycleReport()
+        self._ingest(sources, force, report, progress)
+        report.health = self.health.check(sources)
+        if report.health.problems:
+            for line in describe(report.health):
+                progress(line)
+        self.fanout.requeue_lost_alerts()
+        self._alert(report, progress)
+        if digest_day is not None:
+            self._digest(digest_day, report, progress)
+        return report
 
-    urgent = list(dict.fromkeys(s for r in report.ingest for s in r.urgent_stories))
-    if urgent:
-        progress(f"Alerting officials about {len(urgent)} clarification(s)")
-    for story_id in urgent:
-        alert = app.alerts.story(story_id)
-        report.alerts.append(alert)
-        progress(
-            f"  {story_id}: {alert.emails} email(s), {alert.sms} SMS to {alert.officials} official(s)"
-            + (f", {alert.failed} FAILED" if alert.failed else "")
-        )
+    def _ingest(
+        self, sources: Sequence[Source], force: bool, report: CycleReport, progress: Progress
+    ) -> None:
+        queued = self.fanout.queue_sources(sources, force=force)
+        progress(f"Fetching {len(queued)} of {len(sources)} sources")
+        by_id = {s.id: s for s in sources}
+        for message in self.queues.ingest.drain():
+            source = by_id[read_source_id(message)]
+            result = self.ingest.source(source)
+            report.ingest.append(result)
+            progress(describe_ingest(source, result))
+            self.fanout.queue_alerts(result.urgent_stories)
 
-    if digest_day is not None:
-        progress(f"Sending the digest of {digest_day.isoformat()}")
-        for batch in app.digest.plan(digest_day):
-            sent = app.digest.send_batch(batch)
+    def _alert(self, report: CycleReport, progress: Progress) -> None:
+        urgent = list(dict.fromkeys(read_story_id(m) for m in self.queues.alerts.drain()))
+        if urgent:
+            progress(f"Alerting officials about {len(urgent)} clarification(s)")
+        for story_id in urgent:
+            alert = self.alerts.story(story_id)
+            report.alerts.append(alert)
+            progress(
+                f"  {story_id}: {alert.emails} email(s), {alert.sms} SMS to "
+                f"{alert.officials} official(s)"
+                + (f", {alert.failed} FAILED" if alert.failed else "")
+            )
+
+    def _digest(self, day: date, report: CycleReport, progress: Progress) -> None:
+        progress(f"Sending the digest of {day.isoformat()}")
+        self.fanout.plan_digest(day)
+        for message in self.queues.digest.drain():
+            batch = read_batch(message)
+            sent = self.digest.send_batch(batch)
             report.digest.append(sent)
             progress(
                 f"  batch {batch.number}: {sent.sent} sent, {sent.already} already sent before, "
                 f"{sent.empty} with no story for their regions"
                 + (f", {sent.failed} FAILED" if sent.failed else "")
             )
-    return report

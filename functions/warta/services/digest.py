@@ -13,18 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from warta.core import links
+from warta.core.links import RecipientKind
 from warta.core.model import DigestBatch, Story, Subscriber, SubscriberStatus
-from warta.core.ports import Clock, Mailer, Renderer, Store
+from warta.core.ports import Renderer, Store
 from warta.core.regions import concerns
-from warta.services.compose import (
-    UNSUBSCRIBE_MARK,
-    Letterhead,
-    Rendered,
-    build_message,
-    unsubscribe_url,
-)
-from warta.services.ledger import Outcome, send_once
+from warta.services.compose import UNSUBSCRIBE_MARK, Rendered
+from warta.services.delivery import Delivery, Outcome, Recipient, tally
 
 KIND = "digest"
 
@@ -56,17 +50,13 @@ class Digest:
         self,
         *,
         store: Store,
-        mailer: Mailer,
+        delivery: Delivery,
         renderer: Renderer,
-        clock: Clock,
-        letterhead: Letterhead,
         batch_size: int = 100,
     ) -> None:
         self.store = store
-        self.mailer = mailer
+        self.delivery = delivery
         self.renderer = renderer
-        self.clock = clock
-        self.letterhead = letterhead
         self.batch_size = batch_size
 
     def plan(self, day: date) -> Iterator[DigestBatch]:
@@ -117,36 +107,13 @@ class Digest:
             report.stories.update(s.id for s in chosen)
             rendered = self.render(batch.day, chosen)
             for subscriber in subscribers:
-                self._count(self._send(batch.day, subscriber, rendered), report)
+                tally(report, self._send(batch.day, subscriber, rendered))
         return report
 
     def _send(self, day: date, subscriber: Subscriber, rendered: Rendered) -> Outcome:
-        token = links.sign(self.letterhead.secret, "unsubscribe", f"subscriber:{subscriber.id}")
-        link = unsubscribe_url(self.letterhead.public_url, "subscriber", subscriber.id, token)
-        return send_once(
-            self.store,
-            self.clock,
+        return self.delivery.email(
+            rendered,
             kind=KIND,
             key=day.isoformat(),
-            recipient_id=subscriber.id,
-            send=lambda: self.mailer.send(
-                build_message(
-                    rendered,
-                    sender=self.letterhead.sender,
-                    to=subscriber.email,
-                    unsubscribe=link,
-                    domain=self.letterhead.domain,
-                    kind=KIND,
-                    now=self.clock.now(),
-                )
-            ),
+            to=Recipient(RecipientKind.SUBSCRIBER, subscriber.id, subscriber.email),
         )
-
-    @staticmethod
-    def _count(outcome: Outcome, report: BatchReport) -> None:
-        if outcome is Outcome.SENT:
-            report.sent += 1
-        elif outcome is Outcome.ALREADY:
-            report.already += 1
-        else:
-            report.failed += 1

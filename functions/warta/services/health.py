@@ -26,23 +26,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from warta.core import links
+from warta.core.links import ADMIN_ID, RecipientKind
 from warta.core.model import Source, SourceState
 from warta.core.policy import Problem, SourceProblem, quiet_after, source_problem
-from warta.core.ports import Clock, Mailer, Renderer, Store
-from warta.services.compose import (
-    UNSUBSCRIBE_MARK,
-    Letterhead,
-    Rendered,
-    build_message,
-    unsubscribe_url,
-)
-from warta.services.ledger import Outcome, send_once
+from warta.core.ports import Clock, Renderer, Store
+from warta.services.compose import UNSUBSCRIBE_MARK, Rendered
+from warta.services.delivery import Delivery, Outcome, Recipient, tally
 
 logger = logging.getLogger(__name__)
 
 KIND = "health"
-ADMIN = "admin"
+ADMIN = ADMIN_ID
 """The recipient id of admin messages in the ledger and in unsubscribe links."""
 
 
@@ -79,19 +73,17 @@ class Health:
         self,
         *,
         store: Store,
-        mailer: Mailer,
+        delivery: Delivery,
         renderer: Renderer,
         clock: Clock,
-        letterhead: Letterhead,
         admin_email: str | None,
         failing_after: timedelta = timedelta(hours=24),
         quiet: timedelta = timedelta(days=7),
     ) -> None:
         self.store = store
-        self.mailer = mailer
+        self.delivery = delivery
         self.renderer = renderer
         self.clock = clock
-        self.letterhead = letterhead
         self.admin_email = admin_email
         self.failing_after = failing_after
         self.quiet = quiet
@@ -107,44 +99,42 @@ class Health:
             state = self.store.get_source_state(source.id)
             if state is None:
                 continue  # never fetched: nothing to judge yet
-            problem = source_problem(
-                state,
-                now,
-                poll_minutes=source.poll_minutes,
-                failing_after=self.failing_after,
-                quiet=self.quiet,
-            )
-            if problem is None:
-                if state.notified_reason is not None:
-                    self._note(source.id, None, None)
-                continue
-            outcome = self._tell(source, state, problem, now)
-            if outcome is Outcome.SENT:
-                report.sent += 1
-                self._note(source.id, now, problem.reason)
-            elif outcome is Outcome.ALREADY:
-                report.already += 1
-            elif outcome is Outcome.FAILED:
-                report.failed += 1
-            report.problems.append(
-                HealthProblem(
-                    source_id=source.id,
-                    name=source.name,
-                    reason=problem.reason,
-                    since=problem.since,
-                    detail=state.last_error if problem.reason != Problem.QUIET else None,
-                    outcome=outcome.value if outcome else "unsent",
-                )
-            )
-            logger.warning(
-                "source needs attention",
-                extra={
-                    "source_id": source.id,
-                    "reason": problem.reason,
-                    "outcome": outcome.value if outcome else "unsent",
-                },
-            )
+            self._check_one(source, state, now, report)
         return report
+
+    def _check_one(
+        self, source: Source, state: SourceState, now: datetime, report: HealthReport
+    ) -> None:
+        problem = source_problem(
+            state,
+            now,
+            poll_minutes=source.poll_minutes,
+            failing_after=self.failing_after,
+            quiet=self.quiet,
+        )
+        if problem is None:
+            if state.notified_reason is not None:
+                self._note(source.id, None, None)
+            return
+        outcome = self._tell(source, state, problem)
+        tally(report, outcome)
+        if outcome is Outcome.SENT:
+            self._note(source.id, now, problem.reason)
+        said = outcome.value if outcome else "unsent"
+        report.problems.append(
+            HealthProblem(
+                source_id=source.id,
+                name=source.name,
+                reason=problem.reason,
+                since=problem.since,
+                detail=state.last_error if problem.reason != Problem.QUIET else None,
+                outcome=said,
+            )
+        )
+        logger.warning(
+            "source needs attention",
+            extra={"source_id": source.id, "reason": problem.reason, "outcome": said},
+        )
 
     def render(self, source: Source, state: SourceState, problem: SourceProblem) -> Rendered:
         context = {
@@ -161,32 +151,14 @@ class Health:
             html=self.renderer.render("health.html", **context),
         )
 
-    def _tell(
-        self, source: Source, state: SourceState, problem: SourceProblem, now: datetime
-    ) -> Outcome | None:
+    def _tell(self, source: Source, state: SourceState, problem: SourceProblem) -> Outcome | None:
         if not self.admin_email:
             return None
-        address = self.admin_email
-        rendered = self.render(source, state, problem)
-        token = links.sign(self.letterhead.secret, "unsubscribe", f"{ADMIN}:{ADMIN}")
-        link = unsubscribe_url(self.letterhead.public_url, ADMIN, ADMIN, token)
-        return send_once(
-            self.store,
-            self.clock,
+        return self.delivery.email(
+            self.render(source, state, problem),
             kind=KIND,
             key=problem_key(source.id, problem),
-            recipient_id=ADMIN,
-            send=lambda: self.mailer.send(
-                build_message(
-                    rendered,
-                    sender=self.letterhead.sender,
-                    to=address,
-                    unsubscribe=link,
-                    domain=self.letterhead.domain,
-                    kind=KIND,
-                    now=now,
-                )
-            ),
+            to=Recipient(RecipientKind.ADMIN, ADMIN, self.admin_email),
         )
 
     def _note(self, source_id: str, at: datetime | None, reason: str | None) -> None:

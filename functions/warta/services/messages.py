@@ -1,4 +1,4 @@
-"""The messages the AWS steps pass through SQS, and the events that start them.
+"""The messages the steps pass through their queues, and the events that start them.
 
 Each is a small JSON object naming things by id (never an address), written
 and read only here, so a writer and its reader cannot drift apart.

@@ -19,12 +19,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs, urlencode
 from wsgiref.types import StartResponse, WSGIEnvironment
 
+from warta.core.links import read_link
 from warta.core.ports import Renderer
 from warta.render import default_renderer
-from warta.services.subscriptions import Outcome, RecipientKind, Subscriptions
+from warta.services.subscriptions import Outcome, Subscriptions
 
 logger = logging.getLogger(__name__)
 
@@ -56,37 +56,10 @@ class Response:
     headers: tuple[tuple[str, str], ...] = field(default=())
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
-    """The recipient and token of an unsubscribe link, as its query string names them."""
-
-    kind: str
-    recipient_id: str
-    token: str
-
-    @property
-    def query(self) -> str:
-        return urlencode({self.kind: self.recipient_id, "token": self.token})
-
-
 class BadRequest(Exception):
     def __init__(self, status: HTTPStatus) -> None:
         super().__init__(status.phrase)
         self.status = status
-
-
-def read_link(query_string: str) -> Link | None:
-    """The link named by a query string, or None unless it names exactly one recipient."""
-    try:
-        # Links Warta makes have two fields; a few more are tolerated (trackers append some).
-        fields = parse_qs(query_string, max_num_fields=10)
-    except ValueError:
-        return None
-    kinds = [k.value for k in RecipientKind if k.value in fields]
-    tokens = fields.get("token", [])
-    if len(kinds) != 1 or len(tokens) != 1 or len(fields[kinds[0]]) != 1:
-        return None
-    return Link(kinds[0], fields[kinds[0]][0], tokens[0])
 
 
 def read_body(environ: WSGIEnvironment) -> bytes:

@@ -97,5 +97,5 @@ def test_the_aws_wiring_connects_to_nothing_when_built() -> None:
         load_aws_settings(ENV),
         clients=AwsClients(dynamodb=no, sesv2=no, sns=no, sqs=no),
     )
-    assert app.fanout.ingest is not app.fanout.alerts
+    assert app.fanout.queues.ingest is not app.fanout.queues.alerts
     assert "s" * 32 not in repr(app.subscriptions) + repr(app.settings)

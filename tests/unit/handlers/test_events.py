@@ -12,7 +12,8 @@ import pytest
 
 from warta.config.files import events_dir
 from warta.core.model import DigestBatch
-from warta.handlers._messages import (
+from warta.handlers._wsgi import environ, respond
+from warta.services.messages import (
     BadMessage,
     batch_message,
     read_batch,
@@ -20,7 +21,6 @@ from warta.handlers._messages import (
     read_story_id,
     requested_day,
 )
-from warta.handlers._wsgi import environ, respond
 
 EVENTS = events_dir() / "aws"
 

@@ -7,6 +7,7 @@ import pytest
 from warta.adapters.sqlite_store import SqliteStore
 from warta.core.model import Authority, Official, Story, StorySource
 from warta.services.alerts import SMS_LIMIT, Alerts, sms_text
+from warta.services.delivery import Delivery
 
 from .conftest import (
     LETTERHEAD,
@@ -55,11 +56,10 @@ def alerts(
 ) -> Alerts:
     return Alerts(
         store=store,
-        mailer=mailer,
-        notifier=notifier,
+        delivery=Delivery(
+            store=store, clock=clock, mailer=mailer, notifier=notifier, letterhead=LETTERHEAD
+        ),
         renderer=CountingRenderer(),
-        clock=clock,
-        letterhead=LETTERHEAD,
         page_size=2,  # several pages with a handful of officials
     )
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from warta.adapters.sqlite_store import SqliteStore
 from warta.core.identity import subscriber_id
 from warta.core.model import Authority, Story, StorySource, Subscriber, SubscriberStatus
+from warta.services.delivery import Delivery
 from warta.services.digest import Digest
 
 from .conftest import LETTERHEAD, NOW, CountingRenderer, FixedClock, RecordingMailer
@@ -59,10 +60,8 @@ def digest(
 ) -> Digest:
     return Digest(
         store=store,
-        mailer=mailer,
+        delivery=Delivery(store=store, clock=clock, mailer=mailer, letterhead=LETTERHEAD),
         renderer=renderer,
-        clock=clock,
-        letterhead=LETTERHEAD,
         batch_size=batch_size,
     )
 

@@ -8,6 +8,7 @@ from warta.adapters.sqlite_store import SqliteStore
 from warta.core.errors import FetchError
 from warta.core.model import FetchResult, SourceState
 from warta.render import JinjaRenderer
+from warta.services.delivery import Delivery
 from warta.services.health import Health, describe
 from warta.services.ingest import Ingest
 
@@ -26,10 +27,9 @@ def health(
 ) -> Health:
     return Health(
         store=store,
-        mailer=mailer,
+        delivery=Delivery(store=store, clock=clock, mailer=mailer, letterhead=LETTERHEAD),
         renderer=JinjaRenderer(),
         clock=clock,
-        letterhead=LETTERHEAD,
         admin_email=admin_email,
         failing_after=timedelta(hours=24),
         quiet=timedelta(days=7),

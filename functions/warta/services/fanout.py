@@ -1,0 +1,106 @@
+"""The hand-offs between steps, over the Queue port: one message per unit of work.
+
+Queue the due sources (one message each), queue the urgent stories whose
+officials must be alerted, sweep for urgent stories whose alerts never
+reached the queue, and plan a digest edition into batches. On AWS the queues
+are SQS and each message is its own Lambda invocation; on one machine they
+are in-memory queues that the cycle drains in order. Either way the same
+rules decide what is queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from warta.core.days import recent_days
+from warta.core.model import Source
+from warta.core.ports import Clock, Queue, Store
+from warta.services.digest import Digest
+from warta.services.ingest import due_sources
+from warta.services.messages import batch_message, source_message, story_message
+
+QUEUE_CHUNK = 10
+"""Digest batches handed to the queue at a time while the plan streams subscribers."""
+
+QUEUED = "alert-queued"
+"""Sent-ledger kind that marks an urgent story whose alerts reached the alert queue."""
+QUEUE_RECIPIENT = "alert-queue"
+
+
+@dataclass(frozen=True, slots=True)
+class Queues:
+    """Where each step hands on its work: one message per unit of fan-out."""
+
+    ingest: Queue
+    """{"source_id": ...}: one due source to fetch."""
+    alerts: Queue
+    """{"story_id": ...}: one urgent story to alert officials about."""
+    digest: Queue
+    """{"day": "YYYY-MM-DD", "number": n, "subscriber_ids": [...]}: one digest batch."""
+
+
+class Fanout:
+    def __init__(self, *, store: Store, clock: Clock, queues: Queues, digest: Digest) -> None:
+        self.store = store
+        self.clock = clock
+        self.queues = queues
+        self.digest = digest
+
+    def queue_sources(self, sources: Iterable[Source], *, force: bool = False) -> list[Source]:
+        """Queue every due source (every enabled one when forced); returns those queued."""
+        sources = list(sources)
+        todo = (
+            [s for s in sources if s.enabled]
+            if force
+            else due_sources(sources, self.store, self.clock.now())
+        )
+        self.queues.ingest.send([source_message(s.id) for s in todo])
+        return todo
+
+    def queue_alerts(self, story_ids: Sequence[str]) -> None:
+        """Queue the alerts of these urgent stories, and mark each as queued in the ledger."""
+        story_ids = list(dict.fromkeys(story_ids))
+        if not story_ids:
+            return
+        self.queues.alerts.send([story_message(s) for s in story_ids])
+        now = self.clock.now()
+        for story_id in story_ids:
+            self.store.complete_send(
+                QUEUED, story_id, QUEUE_RECIPIENT, message_id="queued", now=now
+            )
+
+    def requeue_lost_alerts(self) -> int:
+        """Queue again the alerts of urgent stories that never reached the alert queue.
+
+        Ingest is the only run that sees a story become urgent. When the queue
+        refuses it, or the process dies between recording its items and
+        queueing the alert, the retry finds the items seen and the alert would
+        be lost: this sweep, run with every schedule and every local cycle,
+        finds such stories of today and yesterday (Jakarta) by the missing
+        mark. Queueing twice is harmless: the alerts step sends each official
+        only what the ledger has not seen.
+        """
+        lost = [
+            story.id
+            for day in recent_days(self.clock.now(), 2)
+            for story in self.store.stories_of_day(day)
+            if story.urgent and self.store.get_send(QUEUED, story.id, QUEUE_RECIPIENT) is None
+        ]
+        self.queue_alerts(lost)
+        return len(lost)
+
+    def plan_digest(self, day: date) -> int:
+        """Queue one message per batch of the day's edition; returns how many batches."""
+        pending: list[dict[str, Any]] = []
+        batches = 0
+        for batch in self.digest.plan(day):
+            pending.append(batch_message(batch))
+            batches += 1
+            if len(pending) == QUEUE_CHUNK:
+                self.queues.digest.send(pending)
+                pending = []
+        self.queues.digest.send(pending)
+        return batches
