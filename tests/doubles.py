@@ -1,0 +1,169 @@
+"""The test doubles every suite shares: one of each, standing in for a port of core/ports.py.
+
+- FixedClock: a Clock whose time moves only when the test moves it; also callable, for
+  code that takes a `now` function.
+- ScriptedFetcher: a Fetcher answering from a script, recording what it was asked.
+- RecordingMailer: a Mailer keeping each message; refuses the addresses it is told to.
+- RecordingNotifier: a Notifier keeping each SMS; refuses the numbers it is told to.
+- RecordingQueue: a Queue keeping each message as the JSON it would carry; drained by tests.
+
+RecordingNotifier and RecordingQueue also run in the contract suites of their ports
+(tests/contract/), next to the real adapters, so that they keep the promises the
+adapters keep. Import them as `from tests.doubles import ...` (pytest puts the
+repository root on sys.path, see pythonpath in pyproject.toml).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from warta.core.errors import FetchError, SendError, WartaError
+from warta.core.model import FetchResult, Source
+
+NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # 10.00 WIB
+"""Where a FixedClock starts unless told otherwise."""
+
+
+@dataclass
+class FixedClock:
+    """The Clock port with a time of the test's choosing."""
+
+    moment: datetime = NOW
+
+    def __post_init__(self) -> None:
+        self.set(self.moment)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def set(self, moment: datetime) -> None:
+        if moment.utcoffset() is None:
+            raise ValueError("a clock tells aware time: give the moment a timezone")
+        self.moment = moment
+
+    def advance(self, **delta: float) -> None:
+        """Move on by a timedelta's keywords: advance(hours=1), advance(days=3)."""
+        self.moment += timedelta(**delta)
+
+
+Answer = FetchResult | FetchError
+
+
+@dataclass
+class ScriptedFetcher:
+    """The Fetcher port: each fetch takes the next scripted answer, raising it if an error.
+
+    Once the script is spent, `then` (if given) answers every further fetch from the
+    source; without it, one fetch too many fails the test.
+    """
+
+    script: list[Answer] = field(default_factory=list)
+    then: Callable[[Source], Answer] | None = None
+    requests: list[dict[str, str | None]] = field(default_factory=list)
+
+    def fetch(
+        self,
+        source: Source,
+        *,
+        url: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> FetchResult:
+        self.requests.append(
+            {"url": url or source.url, "etag": etag, "last_modified": last_modified}
+        )
+        if self.script:
+            answer = self.script.pop(0)
+        elif self.then is not None:
+            answer = self.then(source)
+        else:
+            raise AssertionError(
+                f"fetch #{len(self.requests)} of {source.id}: the script has no answer left"
+            )
+        if isinstance(answer, FetchError):
+            raise answer
+        return answer
+
+
+@dataclass
+class RecordingMailer:
+    """The Mailer port: keeps each message sent; refuses those addressed to `fail_for`."""
+
+    sent: list[EmailMessage] = field(default_factory=list)
+    fail_for: set[str] = field(default_factory=set)
+    temporary: bool = False
+    """What a refusal says: True for a provider that may take the message later."""
+
+    def send(self, message: EmailMessage) -> str:
+        if str(message["To"]) in self.fail_for:
+            raise SendError("provider refused the message", temporary=self.temporary)
+        self.sent.append(message)
+        return f"provider-{len(self.sent)}"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """The messages sent to one address, oldest first."""
+        return [m for m in self.sent if str(m["To"]) == address]
+
+    def link_to(self, address: str) -> str:
+        """The List-Unsubscribe URL of the last message to `address`."""
+        message = self.to(address)[-1]
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        return str(message["List-Unsubscribe"]).strip("<>")
+
+
+@dataclass
+class RecordingNotifier:
+    """The Notifier port: keeps each (phone, text) sent; refuses the numbers in `fail_for`."""
+
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    fail_for: set[str] = field(default_factory=set)
+    temporary: bool = False
+
+    def notify(self, phone: str, text: str) -> str:
+        if phone in self.fail_for:
+            raise SendError("provider refused the SMS", temporary=self.temporary)
+        self.sent.append((phone, text))
+        self.ids.append(f"sms-{len(self.sent)}")
+        return self.ids[-1]
+
+    def by_id(self) -> dict[str, tuple[str, str]]:
+        """What was sent, under the id each send returned."""
+        return dict(zip(self.ids, self.sent, strict=True))
+
+
+@dataclass
+class RecordingQueue:
+    """The Queue port: keeps each message as the JSON object a consumer would read back.
+
+    A message goes through JSON on the way in, as on a real queue: what a test reads
+    is a copy, and a message that is not JSON fails here as it would there. Set
+    `failure` to make every send raise it without queueing anything.
+    """
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    sends: int = 0
+    """Calls that carried at least one message (an empty send is none)."""
+    failure: WartaError | None = None
+
+    def send(self, messages: Sequence[dict[str, Any]]) -> None:
+        if self.failure is not None:
+            raise self.failure
+        if not messages:
+            return
+        bodies = [json.dumps(m, ensure_ascii=False, sort_keys=True) for m in messages]
+        self.messages.extend(json.loads(body) for body in bodies)
+        self.sends += 1
+
+    def drain(self) -> list[dict[str, Any]]:
+        """Take every message off the queue, oldest first."""
+        taken, self.messages = self.messages, []
+        return taken
