@@ -20,6 +20,10 @@ To accept an intended change, regenerate the files and review their diff:
 
     WARTA_REGENERATE_GOLDEN=1 .venv/bin/python -m pytest tests/unit/test_golden_messages.py -q
     git diff tests/golden/
+
+A regenerating run rewrites the files and then fails on purpose, each comparison
+naming the file it rewrote: a run with the variable set never passes, so a new
+golden file gets into a commit only through a reviewed diff and a second, clean run.
 """
 
 from __future__ import annotations
@@ -28,8 +32,6 @@ import difflib
 import email
 import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default
@@ -37,6 +39,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
+from tests.doubles import FixedClock, RecordingMailer, RecordingNotifier
 
 from warta.adapters.sqlite_store import SqliteStore
 from warta.core import links
@@ -53,12 +56,14 @@ from warta.core.model import (
 )
 from warta.render import JinjaRenderer
 from warta.services.alerts import Alerts
-from warta.services.compose import Letterhead, unsubscribe_url
+from warta.services.compose import Letterhead
+from warta.services.delivery import Delivery
 from warta.services.digest import Digest
 from warta.services.health import Health
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
-REGENERATE = os.environ.get("WARTA_REGENERATE_GOLDEN") == "1"
+REGENERATE = "WARTA_REGENERATE_GOLDEN"
+"""Set to 1 to rewrite the golden files (the run then fails, for the diff to be reviewed)."""
 
 NOW = datetime(2024, 2, 14, 3, 0, tzinfo=UTC)  # polling day, 10.00 WIB
 DAY = date(2024, 2, 14)
@@ -75,32 +80,6 @@ LETTERHEAD = Letterhead(
 BLANK_MESSAGE_ID = "<MESSAGE-ID>"
 BLANK_BOUNDARY = "BOUNDARY"
 BLANK_DATE = "DATE"
-
-
-@dataclass
-class FixedClock:
-    moment: datetime = NOW
-
-    def now(self) -> datetime:
-        return self.moment
-
-
-@dataclass
-class CapturingMailer:
-    sent: list[EmailMessage] = field(default_factory=list)
-
-    def send(self, message: EmailMessage) -> str:
-        self.sent.append(message)
-        return f"provider-{len(self.sent)}"
-
-
-@dataclass
-class SilentNotifier:
-    sent: list[tuple[str, str]] = field(default_factory=list)
-
-    def notify(self, phone: str, text: str) -> str:
-        self.sent.append((phone, text))
-        return f"sms-{len(self.sent)}"
 
 
 # -- fixed data --------------------------------------------------------------------------
@@ -213,23 +192,15 @@ FAILING_STATE = SourceState(
 # -- rendering through the real services -------------------------------------------------
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    with SqliteStore(tmp_path / "warta.db") as opened:
-        yield opened
-
-
 def digest_message(store: SqliteStore) -> EmailMessage:
     for story in (REPORTED, REGIONAL, URGENT):
         store.put_story(story)
     store.put_subscriber(SUBSCRIBER)
-    mailer = CapturingMailer()
+    mailer = RecordingMailer()
     digest = Digest(
         store=store,
-        mailer=mailer,
+        delivery=Delivery(store=store, clock=FixedClock(NOW), mailer=mailer, letterhead=LETTERHEAD),
         renderer=JinjaRenderer(),
-        clock=FixedClock(),
-        letterhead=LETTERHEAD,
     )
     report = digest.send_batch(DigestBatch(DAY, (SUBSCRIBER.id,)))
     assert (report.sent, len(mailer.sent)) == (1, 1)
@@ -239,14 +210,17 @@ def digest_message(store: SqliteStore) -> EmailMessage:
 def alert_message(store: SqliteStore) -> EmailMessage:
     store.put_story(URGENT)
     store.put_official(OFFICIAL)
-    mailer = CapturingMailer()
+    mailer = RecordingMailer()
     alerts = Alerts(
         store=store,
-        mailer=mailer,
-        notifier=SilentNotifier(),
+        delivery=Delivery(
+            store=store,
+            clock=FixedClock(NOW),
+            mailer=mailer,
+            notifier=RecordingNotifier(),
+            letterhead=LETTERHEAD,
+        ),
         renderer=JinjaRenderer(),
-        clock=FixedClock(),
-        letterhead=LETTERHEAD,
     )
     report = alerts.story(URGENT.id)
     assert (report.emails, len(mailer.sent)) == (1, 1)
@@ -255,13 +229,12 @@ def alert_message(store: SqliteStore) -> EmailMessage:
 
 def health_message(store: SqliteStore) -> EmailMessage:
     store.put_source_state(FAILING_STATE)
-    mailer = CapturingMailer()
+    mailer = RecordingMailer()
     health = Health(
         store=store,
-        mailer=mailer,
+        delivery=Delivery(store=store, clock=FixedClock(NOW), mailer=mailer, letterhead=LETTERHEAD),
         renderer=JinjaRenderer(),
-        clock=FixedClock(),
-        letterhead=LETTERHEAD,
+        clock=FixedClock(NOW),
         admin_email=ADMIN_EMAIL,
     )
     report = health.check([FAILING_SOURCE])
@@ -289,12 +262,23 @@ def blank(message: EmailMessage, text: str) -> str:
     return (head + sep + body).replace(boundary, BLANK_BOUNDARY)
 
 
-def compare_with_golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if REGENERATE:
+def regenerating() -> bool:
+    return os.environ.get(REGENERATE) == "1"
+
+
+def compare_with_golden(name: str, actual: str, golden: Path = GOLDEN) -> None:
+    path = golden / name
+    if regenerating():
+        stored = path.read_bytes() if path.exists() else None
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(actual.encode("utf-8"))
-        return
+        change = "unchanged" if stored == actual.encode("utf-8") else "changed"
+        pytest.fail(
+            f"{path} was rewritten ({change}) because {REGENERATE}=1. Golden files that "
+            "were rewritten must be reviewed: read `git diff tests/golden/`, then run "
+            f"the tests again without {REGENERATE} before committing.",
+            pytrace=False,
+        )
     if not path.exists():
         pytest.fail(
             f"{path} is missing; create it with WARTA_REGENERATE_GOLDEN=1 "
@@ -353,8 +337,10 @@ def test_message_matches_its_golden_file(store: SqliteStore, name: str) -> None:
 def test_blanking_keeps_the_signed_unsubscribe_link(store: SqliteStore, name: str) -> None:
     make, kind, recipient_id = KINDS[name]
     message = make(store)
-    token = links.sign(LETTERHEAD.secret, "unsubscribe", f"{kind}:{recipient_id}")
-    link = unsubscribe_url(LETTERHEAD.public_url, kind, recipient_id, token)
+    link = links.unsubscribe_url(
+        LETTERHEAD.public_url,
+        links.unsubscribe_link(LETTERHEAD.secret, links.RecipientKind(kind), recipient_id),
+    )
 
     blanked = reparsed(blank(message, wire_text(message)))
 
@@ -403,3 +389,46 @@ def test_html_escapes_feed_text_that_looks_like_markup(store: SqliteStore) -> No
 def test_every_golden_file_belongs_to_a_message_kind() -> None:
     # A renamed kind would otherwise leave its old file behind, reviewed by no test.
     assert sorted(p.name for p in GOLDEN.glob("*.eml")) == sorted(KINDS)
+
+
+@pytest.mark.parametrize("stored", ["an older rendering\n", None, "same"], ids=str)
+def test_regenerating_rewrites_the_file_and_then_fails(
+    store: SqliteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stored: str | None
+) -> None:
+    # Into a folder of the test's own: the real golden files stay as they are.
+    real = {p.name: p.read_bytes() for p in GOLDEN.iterdir()}
+    message = digest_message(store)
+    actual = blank(message, wire_text(message))
+    path = tmp_path / "golden" / "digest.eml"
+    if stored is not None:
+        path.parent.mkdir()
+        path.write_text(actual if stored == "same" else stored, encoding="utf-8")
+    monkeypatch.setenv(REGENERATE, "1")
+
+    with pytest.raises(pytest.fail.Exception) as failed:
+        compare_with_golden("digest.eml", actual, golden=tmp_path / "golden")
+
+    assert path.read_bytes() == actual.encode("utf-8")
+    reason = str(failed.value)
+    assert str(path) in reason
+    assert "rewritten" in reason and "must be reviewed" in reason
+    assert ("(unchanged)" in reason) is (stored == "same")
+    assert {p.name: p.read_bytes() for p in GOLDEN.iterdir()} == real
+
+
+@pytest.mark.parametrize("value", [None, "0", ""])
+def test_without_regenerating_a_difference_fails_and_leaves_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str | None
+) -> None:
+    if value is None:
+        monkeypatch.delenv(REGENERATE, raising=False)
+    else:
+        monkeypatch.setenv(REGENERATE, value)
+    (tmp_path / "digest.eml").write_text("stored\n", encoding="utf-8")
+
+    with pytest.raises(pytest.fail.Exception, match=r"(?s)differs from the stored.*\+rendered"):
+        compare_with_golden("digest.eml", "rendered\n", golden=tmp_path)
+    assert (tmp_path / "digest.eml").read_text(encoding="utf-8") == "stored\n"
+    with pytest.raises(pytest.fail.Exception, match="is missing"):
+        compare_with_golden("alert.eml", "rendered\n", golden=tmp_path)
+    assert not (tmp_path / "alert.eml").exists()
