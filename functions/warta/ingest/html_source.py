@@ -30,11 +30,12 @@ from warta.core.errors import ParseError
 from warta.core.model import FetchResult, Item, Source
 from warta.ingest.records import (
     Record,
+    body_text,
     build_items,
     check_keys,
+    checked_extract,
     declared_charset,
-    decode,
-    is_web_url,
+    page_base,
     web_link,
 )
 
@@ -68,7 +69,7 @@ def check_extract(extract: Mapping[str, str]) -> None:
 
 
 def _document(result: FetchResult) -> Any:
-    charset = declared_charset(result.headers.get("content-type"))
+    charset = declared_charset(result)
     if charset is None:
         try:
             # Valid UTF-8 is UTF-8 whatever the page claims; anything else is
@@ -79,7 +80,7 @@ def _document(result: FetchResult) -> Any:
             body = result.body
     else:
         # The HTTP header outranks <meta>: re-encoded, the page is read as UTF-8.
-        body = decode(result.body, charset).encode("utf-8")
+        body = body_text(result).encode("utf-8")
         charset = "utf-8"
     parser = lxml.html.HTMLParser(
         encoding=charset, remove_comments=True, remove_pis=True, no_network=True
@@ -133,11 +134,7 @@ def parse_listing(source: Source, result: FetchResult, *, seen_at: datetime) -> 
     Raises ParseError when the body is not HTML, when the item selector
     matches nothing, or when no matched item has a title.
     """
-    extract = source.extract
-    try:
-        check_extract(extract)
-    except ValueError as exc:
-        raise ParseError(f"html: {exc}") from None
+    extract = checked_extract(source, check_extract, "html")
     item = compile_selector(extract["item"])
     title = compile_selector(extract["title"])
     link = compile_selector(extract["link"])
@@ -157,7 +154,7 @@ def parse_listing(source: Source, result: FetchResult, *, seen_at: datetime) -> 
         )
         for element in elements
     ]
-    base = result.url if is_web_url(result.url) else source.url
+    base = page_base(source, result)
     # A page's own <base href> is where its relative links point (CMSs that
     # serve listings from a subfolder rely on it).
     declared = root.find(".//base[@href]")

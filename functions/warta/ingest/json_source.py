@@ -30,11 +30,11 @@ from warta.core.errors import ParseError
 from warta.core.model import FetchResult, Item, Source
 from warta.ingest.records import (
     Record,
+    body_text,
     build_items,
     check_keys,
-    declared_charset,
-    decode,
-    is_web_url,
+    checked_extract,
+    page_base,
 )
 
 REQUIRED = {
@@ -140,7 +140,7 @@ def _link(entry: Any, spec: str) -> str:
 
 
 def _document(result: FetchResult) -> Any:
-    text = decode(result.body, declared_charset(result.headers.get("content-type")))
+    text = body_text(result)
     if not text.strip():
         raise ParseError("not JSON: the body is empty")
     try:
@@ -157,11 +157,7 @@ def parse_json(source: Source, result: FetchResult, *, seen_at: datetime) -> lis
     Raises ParseError when the body is not JSON, when the items path is
     missing or not a list, or when no item has a title or text at its path.
     """
-    extract = source.extract
-    try:
-        check_extract(extract)
-    except ValueError as exc:
-        raise ParseError(f"json: {exc}") from None
+    extract = checked_extract(source, check_extract, "json")
     document = _document(result)
     items_path = extract["items"]
     entries = _lookup(document, items_path)
@@ -181,8 +177,7 @@ def parse_json(source: Source, result: FetchResult, *, seen_at: datetime) -> lis
         for entry in entries
         if isinstance(entry, dict)
     ]
-    base = result.url if is_web_url(result.url) else source.url
-    items = build_items(source, records, base_url=base, seen_at=seen_at)
+    items = build_items(source, records, base_url=page_base(source, result), seen_at=seen_at)
     if entries and not items:
         raise ParseError(
             f"json: none of the {len(entries)} items has a title at {extract['title']!r}"

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import codecs
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from urllib.parse import urlsplit
 
-from warta.core.model import Item, Source
+from warta.core.errors import ParseError
+from warta.core.model import FetchResult, Item, Source
 from warta.ingest.dates import dateline_date, parse_date
 from warta.ingest.normalize import canonical_url, clean_title, html_to_text, item_id
 
@@ -56,8 +57,9 @@ def check_keys(
             raise ValueError(f"extract {key!r} must be a non-empty string")
 
 
-def declared_charset(content_type: str | None) -> str | None:
-    """The charset parameter of a Content-Type header, if it names a codec Python knows."""
+def declared_charset(result: FetchResult) -> str | None:
+    """The charset a fetched body's Content-Type header declares, if it names a codec Python knows."""
+    content_type = result.headers.get("content-type")
     if not content_type:
         return None
     message = Message()
@@ -71,14 +73,15 @@ def declared_charset(content_type: str | None) -> str | None:
         return None
 
 
-def decode(body: bytes, charset: str | None) -> str:
-    """Text of a body in its declared charset (UTF-8 when none is declared).
+def body_text(result: FetchResult) -> str:
+    """Text of a fetched body in its declared charset (UTF-8 when none is declared).
 
     A body that is not valid in a declared UTF-8 is read as windows-1252:
     that is what a PHP site that declares UTF-8 but stores Latin text sends,
     and what browsers fall back to as well.
     """
-    encoding = charset or "utf-8"
+    body = result.body
+    encoding = declared_charset(result) or "utf-8"
     if encoding == "utf-8" and body.startswith(codecs.BOM_UTF8):
         body = body[len(codecs.BOM_UTF8) :]
     try:
@@ -94,6 +97,29 @@ def is_web_url(value: str) -> bool:
     except ValueError:
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def page_base(source: Source, result: FetchResult) -> str:
+    """What a fetched page's relative links resolve against.
+
+    The URL the page was fetched from, or the source's own URL when the page
+    was read from a file.
+    """
+    return result.url if is_web_url(result.url) else source.url
+
+
+def checked_extract(
+    source: Source, check: Callable[[Mapping[str, str]], None], parser: str
+) -> Mapping[str, str]:
+    """The source's extract table once `check` accepts it.
+
+    Raises ParseError ("<parser>: why") when `check` raises ValueError.
+    """
+    try:
+        check(source.extract)
+    except ValueError as exc:
+        raise ParseError(f"{parser}: {exc}") from None
+    return source.extract
 
 
 def web_link(raw: str, base: str) -> str:
