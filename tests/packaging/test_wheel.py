@@ -25,7 +25,7 @@ def test_wheel_carries_templates_samples_sources_and_lexicons(tmp_path: Path) ->
 
     expected = {
         "warta/cli/main.py",
-            "warta/demo/server.py",
+        "warta/demo/server.py",
         "warta/config/sources.toml",
         "warta/events/demo/sources.toml",
         "warta/events/demo/people.toml",
