@@ -30,10 +30,10 @@ from moto.ses import ses_backends
 from moto.sns import sns_backends
 
 from warta.adapters.dynamodb_store import DynamoDbStore, create_table
-from warta.adapters.sqs import QueueError
 from warta.config.files import events_dir
 from warta.config.people import load_people, seed_people
 from warta.core.days import jakarta_day
+from warta.core.errors import QueueError
 from warta.core.model import SubscriberStatus
 from warta.core.regions import concerns
 from warta.demo.server import SampleServer

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
-from warta.core.errors import WartaError
+from warta.core.errors import QueueError
 
 BATCH_ENTRIES = 10
 """SendMessageBatch's cap on entries per call."""
@@ -23,10 +23,6 @@ BATCH_BYTES = 256 * 1024
 """SQS's cap on the bodies of one call together (and on one message)."""
 ATTEMPTS = 4
 """Calls per batch before entries SQS keeps refusing count as a failure."""
-
-
-class QueueError(WartaError):
-    """Messages could not be put on a queue; the whole step should be retried later."""
 
 
 def _batches(bodies: Sequence[str]) -> Iterator[list[str]]:

@@ -50,3 +50,7 @@ class SendError(WartaError):
         self.temporary = temporary
         """True when the same send may work later (throttling, a server down, a 4xx reply);
         False when it will be refused again until something changes."""
+
+
+class QueueError(WartaError):
+    """Messages could not be put on a queue; the whole step should be retried later."""

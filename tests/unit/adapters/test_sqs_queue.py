@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from warta.adapters.sqs import ATTEMPTS, BATCH_BYTES, QueueError, SqsQueue
+from warta.adapters.sqs import ATTEMPTS, BATCH_BYTES, SqsQueue
+from warta.core.errors import QueueError
 
 URL = "https://sqs.ap-southeast-3.amazonaws.com/123456789012/warta-ingest"
 
