@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from tests.doubles import NOW, FixedClock, ScriptedFetcher
 
 from warta.adapters.sqlite_store import SqliteStore
 from warta.cli.source_checks import (
@@ -30,8 +31,6 @@ from warta.services.ingest import Ingest, due_sources
 
 pytestmark = pytest.mark.integration
 
-NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
-
 FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel>
 <title>KPU Contoh</title><link>http://127.0.0.1/</link><description>Berita</description>
@@ -44,11 +43,6 @@ FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
 </channel></rss>
 """
 PAGE = b"<!DOCTYPE html><html><body><h1>Situs sedang dalam pemeliharaan</h1></body></html>"
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -249,10 +243,6 @@ def test_enable_starts_a_gone_source_over_as_a_first_run(tmp_path: Path) -> None
         authority=Authority.KPU,
     )
 
-    class Once:
-        def fetch(self, source: Source, **_: object) -> FetchResult:
-            return FetchResult(url=source.url, status=200, body=b"x")
-
     with SqliteStore(tmp_path / "warta.db") as store:
         store.put_source_state(
             SourceState(
@@ -276,7 +266,7 @@ def test_enable_starts_a_gone_source_over_as_a_first_run(tmp_path: Path) -> None
         assert due_sources([source], store, NOW) == [source]
         report = Ingest(
             store=store,
-            fetcher=Once(),
+            fetcher=ScriptedFetcher([FetchResult(url=source.url, status=200, body=b"x")]),
             parse=lambda source, result, *, seen_at: [old],
             clock=FixedClock(),
             today=lambda _: date(2026, 11, 28),
@@ -303,11 +293,8 @@ def test_bundled_sources_load_and_all_ship_disabled_and_unverified() -> None:
 def test_bundled_sources_fail_closed_when_checked_offline() -> None:
     # The guard refuses nothing public, so offline every source is a row with an
     # error, never an exception that would hide the other rows.
-    class Offline:
-        def fetch(self, source: Source, **_: object) -> FetchResult:
-            raise FetchError("dns", f"{source.url}: no network")
-
     sources = load_sources(default_sources_file())
-    rows = check_sources(sources, Offline(), parse, FixedClock())
+    offline = ScriptedFetcher(then=lambda source: FetchError("dns", f"{source.url}: no network"))
+    rows = check_sources(sources, offline, parse, FixedClock())
     assert [r.source_id for r in rows] == [s.id for s in sources]
     assert all(r.error and r.error.startswith("dns") for r in rows)

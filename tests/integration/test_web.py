@@ -17,9 +17,8 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from email.message import EmailMessage
+from dataclasses import dataclass
+from datetime import date, timedelta
 from email.message import Message as HeaderMessage
 from pathlib import Path
 from urllib.error import HTTPError
@@ -29,6 +28,7 @@ from wsgiref.util import setup_testing_defaults
 
 import lxml.html
 import pytest
+from tests.doubles import NOW, FixedClock, RecordingMailer, RecordingNotifier
 
 from warta.adapters.sqlite_store import SqliteStore
 from warta.config.settings import load_settings
@@ -55,38 +55,8 @@ from warta.web.serve import make_server, serve
 pytestmark = pytest.mark.integration
 
 SECRET = b"w" * 64
-NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 DAY = date(2026, 11, 28)
 ONE_CLICK = b"List-Unsubscribe=One-Click"
-
-
-@dataclass
-class FixedClock:
-    moment: datetime = NOW
-
-    def now(self) -> datetime:
-        return self.moment
-
-
-@dataclass
-class RecordingMailer:
-    sent: list[EmailMessage] = field(default_factory=list)
-
-    def send(self, message: EmailMessage) -> str:
-        self.sent.append(message)
-        return f"provider-{len(self.sent)}"
-
-    def link_to(self, address: str) -> str:
-        """The List-Unsubscribe URL of the last message to `address`."""
-        message = next(m for m in reversed(self.sent) if m["To"] == address)
-        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        return str(message["List-Unsubscribe"]).strip("<>")
-
-
-@dataclass
-class NullNotifier:
-    def notify(self, phone: str, text: str) -> str:
-        return "sms"
 
 
 @dataclass
@@ -169,7 +139,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
                 store=store,
                 clock=clock,
                 mailer=mailer,
-                notifier=NullNotifier(),
+                notifier=RecordingNotifier(),
                 letterhead=letterhead,
             )
             yield Site(

@@ -6,11 +6,12 @@ import gzip
 import http.client
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import formatdate
 from pathlib import Path
 
 import pytest
+from tests.doubles import FixedClock
 
 from warta.core.model import Authority, Source
 from warta.demo.server import SampleServer
@@ -22,14 +23,7 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 </channel></rss>
 """
 MTIME = 1_700_000_000  # 2023-11-14T22:13:20Z
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.value = datetime(2024, 2, 14, 3, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.value
+SERVED_AT = datetime(2024, 2, 14, 3, 0, tzinfo=UTC)  # what the dates are filled from
 
 
 @pytest.fixture
@@ -46,12 +40,8 @@ def root(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def server(root: Path, clock: Clock) -> Iterator[SampleServer]:
+def server(root: Path, clock: FixedClock) -> Iterator[SampleServer]:
+    clock.set(SERVED_AT)
     with SampleServer(root, now=clock) as running:
         yield running
 
@@ -101,9 +91,9 @@ def test_content_type_follows_the_extension(
     assert b"{{date" not in body
 
 
-def test_etag_stays_the_same_while_the_dates_move(server: SampleServer, clock: Clock) -> None:
+def test_etag_stays_the_same_while_the_dates_move(server: SampleServer, clock: FixedClock) -> None:
     _, first_headers, first_body = get(server, "/feeds/kpu.xml")
-    clock.value += timedelta(days=3)
+    clock.advance(days=3)
     _, second_headers, second_body = get(server, "/feeds/kpu.xml")
 
     assert first_body != second_body
