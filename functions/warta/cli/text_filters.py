@@ -31,7 +31,7 @@ from typing import Any, TextIO
 
 from warta.core.model import STORY_TEXT_LIMIT, Authority
 from warta.core.text.classify import classify
-from warta.core.text.cluster import band_keys, same_story, signature
+from warta.core.text.cluster import band_keys, signature, story_to_join
 from warta.core.text.summarize import summarize
 
 Record = dict[str, Any]
@@ -117,17 +117,22 @@ class _Batch:
     def story_of(self, item_id: object, title: str, text: str) -> object:
         sig = signature(title, text)
         keys = band_keys(sig)
-        # Candidates in the order their stories began: the oldest match wins.
-        candidates = sorted({index for key in keys for index in self.bands.get(key, ())})
-        for index in candidates:
-            story = self.stories[index]
-            if same_story(story.signature, sig, story.title, title, story.text, text):
-                return story.id
+        candidates = {index for key in keys for index in self.bands.get(key, ())}
+        # A story's index is the order it began in: the oldest match wins.
+        joined = story_to_join(
+            sig, title, text, candidates, age=lambda index: index, first_item=self._first_item
+        )
+        if joined is not None:
+            return self.stories[joined].id
         index = len(self.stories)
         self.stories.append(_Story(item_id, title, text[:STORY_TEXT_LIMIT], sig))
         for key in keys:
             self.bands.setdefault(key, []).append(index)
         return item_id
+
+    def _first_item(self, index: int) -> tuple[tuple[int, ...], str, str]:
+        story = self.stories[index]
+        return story.signature, story.title, story.text
 
 
 def cluster_lines(inp: TextIO, out: TextIO, *, err: TextIO | None = None) -> int:

@@ -32,7 +32,7 @@ from warta.core.model import (
 from warta.core.policy import failure_wait, fresh_for, next_poll
 from warta.core.ports import Clock, Fetcher, Parser, Store
 from warta.core.text.classify import classify
-from warta.core.text.cluster import band_keys, same_story, signature
+from warta.core.text.cluster import band_keys, signature, story_to_join
 from warta.core.text.summarize import summarize
 
 logger = logging.getLogger(__name__)
@@ -97,6 +97,11 @@ def _story_source(source: Source, item: Item) -> StorySource:
         item_id=item.id,
         published_at=item.published_at,
     )
+
+
+def _first_item(story: Story) -> tuple[tuple[int, ...], str, str]:
+    # Stories stored before texts were kept compare with their summary.
+    return story.signature, story.title, story.text or story.summary
 
 
 class Ingest:
@@ -268,10 +273,15 @@ class Ingest:
         ]
         # The oldest matching story wins, as in `warta cluster`: the same item
         # joins the same story however the store orders its candidates.
-        for story in sorted(filter(None, candidates), key=lambda s: (s.created_at, s.id)):
-            compared = story.text or story.summary  # stories stored before texts were kept
-            if not same_story(story.signature, sig, story.title, item.title, compared, item.text):
-                continue
+        story = story_to_join(
+            sig,
+            item.title,
+            item.text,
+            filter(None, candidates),
+            age=lambda s: (s.created_at, s.id),
+            first_item=_first_item,
+        )
+        if story is not None:
             if any(s.item_id == item.id for s in story.sources):
                 return
             was_urgent = story.urgent

@@ -18,6 +18,7 @@ from warta.core.text.cluster import (
     signature,
     significant_numbers,
     similarity,
+    story_to_join,
 )
 
 Variant = Callable[[], tuple[str, str]]
@@ -105,6 +106,52 @@ def test_different_story_is_kept_apart(variant: Variant) -> None:
     title, text = variant()
     a, b = signature(RELEASE_TITLE, RELEASE), signature(title, text)
     assert not same_story(a, b, RELEASE_TITLE, title, RELEASE, text)
+
+
+def _first_items(
+    *stories: tuple[str, str, str, int],
+) -> dict[str, tuple[tuple[int, ...], str, str, int]]:
+    """Candidate stories by id: (id, title, text, age) -> (signature, title, text, age)."""
+    return {sid: (signature(title, text), title, text, age) for sid, title, text, age in stories}
+
+
+@pytest.mark.parametrize("order", [["a", "b", "c"], ["c", "b", "a"], ["b", "c", "a"]])
+def test_an_item_joins_the_oldest_matching_story_whatever_the_order(order: list[str]) -> None:
+    other_title, other_text = _other_regency()
+    stories = _first_items(
+        ("a", RELEASE_TITLE, RELEASE, 2),
+        ("b", other_title, other_text, 0),
+        ("c", *_shortened(), 1),
+    )
+    title, text = _republished()
+
+    joined = story_to_join(
+        signature(title, text),
+        title,
+        text,
+        order,
+        age=lambda sid: stories[sid][3],
+        first_item=lambda sid: stories[sid][:3],
+    )
+
+    assert joined == "c"
+
+
+@pytest.mark.parametrize("candidates", [["a", "b"], []], ids=["no-match", "no-candidate"])
+def test_an_item_matching_no_candidate_starts_a_story(candidates: list[str]) -> None:
+    stories = _first_items(("a", RELEASE_TITLE, RELEASE, 0), ("b", *_unrelated(), 1))
+    title, text = _other_regency()
+
+    joined = story_to_join(
+        signature(title, text),
+        title,
+        text,
+        candidates,
+        age=lambda sid: stories[sid][3],
+        first_item=lambda sid: stories[sid][:3],
+    )
+
+    assert joined is None
 
 
 def test_story_summary_is_enough_to_check_compatibility() -> None:

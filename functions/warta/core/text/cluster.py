@@ -24,13 +24,17 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import blake2b
+from typing import TYPE_CHECKING, TypeVar
 
 from warta.core.text.summarize import clean_sentences
 from warta.core.text.tokens import content_words, is_number, tokenize
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
 
 NUM_PERM = 120
 BANDS = 40
@@ -97,6 +101,9 @@ _TIME = re.compile(r"\d{1,2}[.:]\d{2}")
 _THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 _DECIMAL = re.compile(r"\d+(?:[.,]\d+)?")
 _SCALE = {"ribu": 1e3, "rb": 1e3, "juta": 1e6, "jt": 1e6, "miliar": 1e9, "triliun": 1e12}
+
+_Story = TypeVar("_Story")
+_Age = TypeVar("_Age", bound="SupportsRichComparison")
 
 
 def _shingle_hash(shingle: str) -> int:
@@ -356,3 +363,27 @@ def same_story(
     return similarity(a_sig, b_sig) >= SAME_STORY_THRESHOLD and compatible(
         a_title, a_text, b_title, b_text
     )
+
+
+def story_to_join(
+    sig: tuple[int, ...],
+    title: str,
+    text: str,
+    candidates: Iterable[_Story],
+    *,
+    age: Callable[[_Story], _Age],
+    first_item: Callable[[_Story], tuple[tuple[int, ...], str, str]],
+) -> _Story | None:
+    """The story an item (its signature, title and text) joins, or None for a new story.
+
+    That is the oldest of `candidates` (by `age`, smallest first) that is the
+    same story as the item, each compared through what it keeps of its first
+    item: `first_item` gives its (signature, title, text). Taking the oldest
+    rather than the first met makes the answer the same however the
+    candidates are ordered (a Store may give them in any order).
+    """
+    for story in sorted(candidates, key=age):
+        story_sig, story_title, story_text = first_item(story)
+        if same_story(story_sig, sig, story_title, title, story_text, text):
+            return story
+    return None
