@@ -8,6 +8,10 @@ one database), which the concurrency tests rely on.
 
 The DynamoDB store runs against DynamoDB Local, started once per test session
 by the `dynamodb_local` fixture of tests/conftest.py.
+
+The Mailer, Notifier and Queue suites keep their factories in their own modules;
+those on moto ask for `moto_url` or `moto_account` (tests/conftest.py) only when
+their case runs.
 """
 
 from __future__ import annotations
