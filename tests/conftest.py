@@ -16,7 +16,6 @@ contract suites override `store` with one of each Store implementation.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import shutil
 import socket
 import subprocess
@@ -31,7 +30,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from moto.server import ThreadedMotoServer
-from tests.doubles import FixedClock
+from tests.doubles import FixedClock, MotoAccount
 
 from warta.adapters.dynamodb_store import DynamoDbStore, create_table
 from warta.adapters.sqlite_store import SqliteStore
@@ -167,37 +166,9 @@ def moto_url() -> Iterator[str]:
     server.stop()
 
 
-_moto_accounts = itertools.count(900_000_000_001)
-
-
-@dataclass(frozen=True)
-class MotoAccount:
-    """An account of its own on the session's moto server: a test sees no other test's
-    queues, SMS or mail. Every client it makes names the account on each request."""
-
-    url: str
-    id: str
-    region: str = "ap-southeast-3"
-
-    def client(self, service: str, **config: Any) -> Any:
-        client = boto3.client(
-            service,
-            endpoint_url=self.url,
-            region_name=self.region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
-            config=Config(**config) if config else None,
-        )
-        client.meta.events.register("before-sign.*", self._name_account)
-        return client
-
-    def _name_account(self, request: Any, **_: Any) -> None:
-        request.headers["x-moto-account-id"] = self.id
-
-
 @pytest.fixture
 def moto_account(moto_url: str) -> MotoAccount:
-    return MotoAccount(moto_url, str(next(_moto_accounts)))
+    return MotoAccount(moto_url)
 
 
 @pytest.fixture

@@ -7,6 +7,9 @@
 - RecordingNotifier: a Notifier keeping each SMS; refuses the numbers it is told to.
 - RecordingQueue: a Queue keeping each message as the JSON it would carry; drained by tests.
 
+And for the adapters that talk to AWS, MotoAccount: an emulated account of a test's own
+on the session's moto server (the `moto_url` and `moto_account` fixtures).
+
 RecordingNotifier and RecordingQueue also run in the contract suites of their ports
 (tests/contract/), next to the real adapters, so that they keep the promises the
 adapters keep. Import them as `from tests.doubles import ...` (pytest puts the
@@ -15,12 +18,16 @@ repository root on sys.path, see pythonpath in pyproject.toml).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
+
+import boto3
+from botocore.config import Config
 
 from warta.core.errors import FetchError, SendError, WartaError
 from warta.core.model import FetchResult, Source
@@ -167,3 +174,30 @@ class RecordingQueue:
         """Take every message off the queue, oldest first."""
         taken, self.messages = self.messages, []
         return taken
+
+
+class MotoAccount:
+    """An account of its own on a moto server: a test sees no other test's queues, SMS or
+    mail. Every client it makes names the account on each request."""
+
+    _numbers = itertools.count(900_000_000_001)
+
+    def __init__(self, url: str, *, region: str = "ap-southeast-3") -> None:
+        self.url = url
+        self.region = region
+        self.account = str(next(self._numbers))
+
+    def client(self, service: str, **config: Any) -> Any:
+        client = boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name=self.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
+            config=Config(**config) if config else None,
+        )
+        client.meta.events.register("before-sign.*", self._name_account)
+        return client
+
+    def _name_account(self, request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = self.account

@@ -10,13 +10,10 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import itertools
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import Any
 
-import boto3
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -45,31 +42,16 @@ def outbox_factory(request: pytest.FixtureRequest) -> tuple[Mailer, Delivered]:
     return mailer, delivered
 
 
-_ses_accounts = itertools.count(300_000_000_001)
-
-
 def ses_factory(request: pytest.FixtureRequest) -> tuple[Mailer, Delivered]:
-    account = str(next(_ses_accounts))  # a moto account of its own: no other test's mail
-    region = "ap-southeast-3"
-    client = boto3.client(
-        "sesv2",
-        endpoint_url=request.getfixturevalue("moto_url"),
-        region_name=region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
-    )
-
-    def name_account(request: Any, **_: Any) -> None:
-        request.headers["x-moto-account-id"] = account
-
-    client.meta.events.register("before-sign.*", name_account)
+    account = request.getfixturevalue("moto_account")  # of its own: no other test's mail
+    client = account.client("sesv2")
     # moto, like SES in its sandbox, refuses a sender it has not verified.
     client.create_email_identity(EmailIdentity="warta@warta.example")
 
     def delivered() -> list[EmailMessage]:
         return [
             email.message_from_bytes(sent.raw_data.encode(), policy=email.policy.default)  # type: ignore[misc]
-            for sent in ses_backends[account][region].sent_messages
+            for sent in ses_backends[account.account][account.region].sent_messages
         ]
 
     return SesMailer(client), delivered
@@ -132,7 +114,7 @@ MAILER_FACTORIES = [
 @pytest.fixture(params=MAILER_FACTORIES)
 def mailer(request: pytest.FixtureRequest) -> tuple[Mailer, Delivered]:
     # A factory takes the request and asks for the fixtures it needs (tmp_path,
-    # moto_url), so the outbox and SMTP cases never start moto.
+    # moto_account), so the outbox and SMTP cases never start moto.
     factory = request.param
     return factory(request)  # type: ignore[no-any-return]
 

@@ -41,7 +41,7 @@ def sns_factory(request: pytest.FixtureRequest) -> tuple[Notifier, Delivered]:
     account = request.getfixturevalue("moto_account")
 
     def delivered() -> dict[str, tuple[str, str]]:
-        return dict(sns_backends[account.id][account.region].sms_messages)
+        return dict(sns_backends[account.account][account.region].sms_messages)
 
     return SnsNotifier(account.client("sns")), delivered
 

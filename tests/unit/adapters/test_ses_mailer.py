@@ -11,9 +11,9 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.stub import Stubber
 from moto.ses import ses_backends
+from tests.doubles import MotoAccount
 
 from warta.adapters.ses import SesMailer
 from warta.core.errors import SendError
@@ -31,27 +31,8 @@ UNSUBSCRIBE = (
 _accounts = itertools.count(100_000_000_001)
 
 
-class Aws:
+class Aws(MotoAccount):
     """One moto account of its own per test, so tests never see each other's mail."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.account = str(next(_accounts))
-
-    def client(self, service: str, **config: Any) -> Any:
-        client = boto3.client(
-            service,
-            endpoint_url=self.url,
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
-            config=Config(**config) if config else None,
-        )
-        client.meta.events.register("before-sign.*", self._name_account)
-        return client
-
-    def _name_account(self, request: Any, **_: Any) -> None:
-        request.headers["x-moto-account-id"] = self.account
 
     def sent(self) -> list[Any]:
         return list(ses_backends[self.account][REGION].sent_messages)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 from moto.sns import sns_backends
+from tests.doubles import MotoAccount
 
 from warta.adapters.sns import SnsNotifier
 from warta.core.errors import ConfigError, SendError
@@ -16,34 +16,22 @@ from warta.core.errors import ConfigError, SendError
 REGION = "ap-southeast-3"
 PHONE = "+6281234567890"
 ALERT = "WARTA: KPU mengklarifikasi hoaks surat suara tercoblos. Rincian di surel."
-_accounts = itertools.count(200_000_000_001)
 
 
-class Aws:
+class Aws(MotoAccount):
     """One moto account of its own per test, so tests never see each other's SMS."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.account = str(next(_accounts))
+        super().__init__(url, region=REGION)
         self.calls: list[dict[str, Any]] = []
 
     def sns(self) -> Any:
-        client = boto3.client(
-            "sns",
-            endpoint_url=self.url,
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
-        )
+        client = self.client("sns")
         client.meta.events.register("provide-client-params.sns.Publish", self._record)
-        client.meta.events.register("before-sign.sns.*", self._name_account)
         return client
 
     def _record(self, params: dict[str, Any], **_: Any) -> None:
         self.calls.append(params)
-
-    def _name_account(self, request: Any, **_: Any) -> None:
-        request.headers["x-moto-account-id"] = self.account
 
     def sms(self) -> dict[str, tuple[str, str]]:
         return dict(sns_backends[self.account][REGION].sms_messages)
