@@ -6,6 +6,7 @@ Plain-text templates (.txt) are not escaped, because they are not HTML.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -60,6 +61,29 @@ class JinjaRenderer:
 
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
+
+    def render_parts(self, template: str, slot: str, **context: Any) -> tuple[str, ...]:
+        """Render once for many recipients: the text around each place `slot` is written.
+
+        The slot (a recipient's own link) is a fresh random URL for this render,
+        and Jinja yields every `{{ expression }}` as a chunk of its own, so the
+        places are known from the chunks as they are produced: nothing rendered
+        is searched afterwards, and no text from a feed can pose as a slot.
+        """
+        mark = f"https://warta.invalid/{secrets.token_hex(16)}"
+        parts: list[str] = []
+        current: list[str] = []
+        for chunk in self.env.get_template(template).generate(**context, **{slot: mark}):
+            if chunk == mark:
+                parts.append("".join(current))
+                current = []
+            else:
+                current.append(chunk)
+        parts.append("".join(current))
+        if any(mark in part for part in parts):
+            # Only a template can do this (the mark is new to this render).
+            raise ValueError(f"{template} writes {slot} inside a larger expression")
+        return tuple(parts)
 
 
 @cache

@@ -63,6 +63,11 @@ class Renderer(Protocol):
         """Render one template of templates/ by name (autoescaped when HTML)."""
         ...
 
+    def render_parts(self, template: str, slot: str, **context: Any) -> tuple[str, ...]:
+        """Render with `slot` left open: the text before, between and after each place
+        the template writes it, so each recipient's own value is joined in later."""
+        ...
+
 
 class Mailer(Protocol):
     def send(self, message: EmailMessage) -> str:

@@ -13,30 +13,14 @@ from warta.core.links import RecipientKind
 from warta.core.model import Official, Story
 from warta.core.ports import Renderer, Store
 from warta.core.regions import concerns
-from warta.services.compose import UNSUBSCRIBE_MARK, Rendered
+from warta.services.compose import Edition, render_edition
 from warta.services.delivery import Delivery, Recipient, tally
+from warta.services.sms import SMS_LIMIT, sms_text
+
+__all__ = ["SMS_LIMIT", "AlertReport", "Alerts", "sms_text"]
 
 EMAIL_KIND = "alert-email"
 SMS_KIND = "alert-sms"
-
-SMS_LIMIT = 306
-"""Two concatenated GSM-7 SMS segments: room for a title and a link."""
-
-# One character outside GSM-7 (a curly quote, an em dash, an ellipsis) turns
-# the whole SMS into UCS-2, 67 characters a segment instead of 153: the usual
-# typographic ones are written the plain way instead.
-_GSM_PLAIN = str.maketrans(
-    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
-     "\u2026": "...", "\u00a0": " "}
-)  # fmt: skip
-
-
-def sms_text(rendered: str) -> str:
-    """One line of SMS text in GSM-7 where it can be, cut to two segments."""
-    text = " ".join(rendered.translate(_GSM_PLAIN).split())
-    if len(text) > SMS_LIMIT:
-        text = text[: SMS_LIMIT - 3].rstrip() + "..."
-    return text
 
 
 @dataclass(slots=True)
@@ -64,14 +48,18 @@ class Alerts:
         self.renderer = renderer
         self.page_size = page_size
 
-    def render(self, story: Story) -> tuple[Rendered, str]:
-        context = {"story": story, "unsubscribe_url": UNSUBSCRIBE_MARK}
-        email = Rendered(
-            subject=self.renderer.render("alert_subject.txt", **context).strip(),
-            text=self.renderer.render("alert.txt", **context),
-            html=self.renderer.render("alert.html", **context),
+    def render(self, story: Story) -> tuple[Edition, str]:
+        email = render_edition(
+            self.renderer,
+            subject="alert_subject.txt",
+            text="alert.txt",
+            html="alert.html",
+            story=story,
         )
-        sms = sms_text(self.renderer.render("alert_sms.txt", **context))
+        sms = sms_text(
+            self.renderer.render("alert_sms.txt", story=story),
+            link=story.sources[0].url if story.sources else None,
+        )
         return email, sms
 
     def story(self, story_id: str) -> AlertReport:
@@ -96,7 +84,7 @@ class Alerts:
                 return report
 
     def _alert(
-        self, official: Official, story: Story, email: Rendered, sms: str, report: AlertReport
+        self, official: Official, story: Story, email: Edition, sms: str, report: AlertReport
     ) -> None:
         if official.email:
             outcome = self.delivery.email(

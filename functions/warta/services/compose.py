@@ -1,8 +1,14 @@
 """Building one RFC 5322 message from rendered parts.
 
-Messages are rendered once per audience with UNSUBSCRIBE_MARK standing in for
-the recipient's own link; `personalize` swaps in the signed link per
-recipient, so a batch of thousands costs one render.
+A message is rendered once per audience as an Edition: its text and HTML cut
+at the places where each recipient's own unsubscribe link goes, places known
+while rendering (Renderer.render_parts). Each recipient's message joins the
+parts around their signed link, so a batch of thousands costs one render and
+nothing rendered is ever searched and replaced: text from a feed cannot pose
+as a recipient's link and receive their token.
+
+Headers are built from single clean lines (core.safe_text.header_text), so no
+feed text can add a header, and the subject has a length a mail client shows.
 """
 
 from __future__ import annotations
@@ -12,16 +18,48 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Any
 
-UNSUBSCRIBE_MARK = "https://warta.invalid/__unsubscribe__"
-"""A URL-safe stand-in: Jinja's escaping leaves it unchanged, so one replace finds it."""
+from warta.core.ports import Renderer
+from warta.core.safe_text import header_text
+
+SUBJECT_LIMIT = 200
+"""Characters of a subject at most; a longer one is cut on a word with an ellipsis."""
+
+LINK_SLOT = "unsubscribe_url"
+"""The template variable that holds the recipient's own unsubscribe link."""
 
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
+    """One recipient's message, ready to build."""
+
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """A message rendered once for an audience, cut where each recipient's own link goes."""
+
+    subject: str
+    text: tuple[str, ...]
+    html: tuple[str, ...]
+
+    def personal(self, link: str) -> Rendered:
+        return Rendered(self.subject, link.join(self.text), html.escape(link).join(self.html))
+
+
+def render_edition(
+    renderer: Renderer, *, subject: str, text: str, html: str, **context: Any
+) -> Edition:
+    """Render the subject, text and HTML templates of one message for one audience."""
+    return Edition(
+        subject=renderer.render(subject, **context, **{LINK_SLOT: ""}).strip(),
+        text=renderer.render_parts(text, LINK_SLOT, **context),
+        html=renderer.render_parts(html, LINK_SLOT, **context),
+    )
 
 
 def build_message(
@@ -37,7 +75,7 @@ def build_message(
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
-    message["Subject"] = rendered.subject
+    message["Subject"] = header_text(rendered.subject, SUBJECT_LIMIT)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=domain)
     # RFC 8058 one-click unsubscribe: mail providers show an unsubscribe button
@@ -45,10 +83,8 @@ def build_message(
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["X-Warta-Kind"] = kind
-    message.set_content(rendered.text.replace(UNSUBSCRIBE_MARK, unsubscribe))
-    message.add_alternative(
-        rendered.html.replace(UNSUBSCRIBE_MARK, html.escape(unsubscribe)), subtype="html"
-    )
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
     return message
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.errors import MessageError
+from email.message import EmailMessage
 from enum import StrEnum
 from typing import Any
 
@@ -24,7 +26,7 @@ from warta.core import links
 from warta.core.errors import SendError
 from warta.core.links import RecipientKind
 from warta.core.ports import Clock, Mailer, Notifier, Store
-from warta.services.compose import Letterhead, Rendered, build_message
+from warta.services.compose import Edition, Letterhead, Rendered, build_message
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +112,7 @@ class Delivery:
 
     def email(
         self,
-        rendered: Rendered,
+        edition: Edition,
         *,
         kind: str,
         key: str,
@@ -124,24 +126,33 @@ class Delivery:
         alert goes out as an email and as an SMS, each with its own line).
         """
         link = self.unsubscribe_url(to.kind, to.id)
+
+        def send() -> str:
+            return self.mailer.send(self._build(edition.personal(link), kind, to, link))
+
         return send_once(
             self.store,
             self.clock,
             kind=ledger_kind or kind,
             key=key,
             recipient_id=to.id,
-            send=lambda: self.mailer.send(
-                build_message(
-                    rendered,
-                    sender=self.letterhead.sender,
-                    to=to.address,
-                    unsubscribe=link,
-                    domain=self.letterhead.domain,
-                    kind=kind,
-                    now=self.clock.now(),
-                )
-            ),
+            send=send,
         )
+
+    def _build(self, rendered: Rendered, kind: str, to: Recipient, link: str) -> EmailMessage:
+        try:
+            return build_message(
+                rendered,
+                sender=self.letterhead.sender,
+                to=to.address,
+                unsubscribe=link,
+                domain=self.letterhead.domain,
+                kind=kind,
+                now=self.clock.now(),
+            )
+        except (ValueError, TypeError, LookupError, MessageError) as exc:
+            # One message that cannot be built is that message's failure, never the run's.
+            raise SendError(f"the message could not be built: {type(exc).__name__}") from None
 
     def sms(self, text: str, *, kind: str, key: str, recipient_id: str, phone: str) -> Outcome:
         """Send one short text to one number, once per (kind, key) whatever retries."""

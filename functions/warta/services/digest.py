@@ -17,7 +17,7 @@ from warta.core.links import RecipientKind
 from warta.core.model import DigestBatch, Story, Subscriber, SubscriberStatus
 from warta.core.ports import Renderer, Store
 from warta.core.regions import concerns
-from warta.services.compose import UNSUBSCRIBE_MARK, Rendered
+from warta.services.compose import Edition, render_edition
 from warta.services.delivery import Delivery, Outcome, Recipient, tally
 
 KIND = "digest"
@@ -73,17 +73,15 @@ class Digest:
             if cursor is None:
                 return
 
-    def render(self, day: date, stories: list[Story]) -> Rendered:
-        context = {
-            "day": day,
-            "stories": stories,
-            "urgent_count": sum(1 for s in stories if s.urgent),
-            "unsubscribe_url": UNSUBSCRIBE_MARK,
-        }
-        return Rendered(
-            subject=self.renderer.render("digest_subject.txt", **context).strip(),
-            text=self.renderer.render("digest.txt", **context),
-            html=self.renderer.render("digest.html", **context),
+    def render(self, day: date, stories: list[Story]) -> Edition:
+        return render_edition(
+            self.renderer,
+            subject="digest_subject.txt",
+            text="digest.txt",
+            html="digest.html",
+            day=day,
+            stories=stories,
+            urgent_count=sum(1 for s in stories if s.urgent),
         )
 
     def send_batch(self, batch: DigestBatch) -> BatchReport:
@@ -110,7 +108,7 @@ class Digest:
                 tally(report, self._send(batch.day, subscriber, rendered))
         return report
 
-    def _send(self, day: date, subscriber: Subscriber, rendered: Rendered) -> Outcome:
+    def _send(self, day: date, subscriber: Subscriber, rendered: Edition) -> Outcome:
         return self.delivery.email(
             rendered,
             kind=KIND,

@@ -30,7 +30,7 @@ from warta.core.links import ADMIN_ID, RecipientKind
 from warta.core.model import Source, SourceState
 from warta.core.policy import Problem, SourceProblem, quiet_after, source_problem
 from warta.core.ports import Clock, Renderer, Store
-from warta.services.compose import UNSUBSCRIBE_MARK, Rendered
+from warta.services.compose import Edition, render_edition
 from warta.services.delivery import Delivery, Outcome, Recipient, tally
 
 logger = logging.getLogger(__name__)
@@ -136,19 +136,17 @@ class Health:
             extra={"source_id": source.id, "reason": problem.reason, "outcome": said},
         )
 
-    def render(self, source: Source, state: SourceState, problem: SourceProblem) -> Rendered:
-        context = {
-            "source": source,
-            "state": state,
-            "problem": problem,
-            "quiet_after_days": quiet_after(source.poll_minutes, self.quiet).days,
-            "failing_after_hours": int(self.failing_after.total_seconds() // 3600),
-            "unsubscribe_url": UNSUBSCRIBE_MARK,
-        }
-        return Rendered(
-            subject=self.renderer.render("health_subject.txt", **context).strip(),
-            text=self.renderer.render("health.txt", **context),
-            html=self.renderer.render("health.html", **context),
+    def render(self, source: Source, state: SourceState, problem: SourceProblem) -> Edition:
+        return render_edition(
+            self.renderer,
+            subject="health_subject.txt",
+            text="health.txt",
+            html="health.html",
+            source=source,
+            state=state,
+            problem=problem,
+            quiet_after_days=quiet_after(source.poll_minutes, self.quiet).days,
+            failing_after_hours=int(self.failing_after.total_seconds() // 3600),
         )
 
     def _tell(self, source: Source, state: SourceState, problem: SourceProblem) -> Outcome | None:

@@ -49,6 +49,10 @@ class CountingRenderer:
         self.calls.append(template)
         return self.inner.render(template, **context)
 
+    def render_parts(self, template: str, slot: str, **context: object) -> tuple[str, ...]:
+        self.calls.append(template)
+        return self.inner.render_parts(template, slot, **context)
+
 
 def source(
     source_id: str = "kpu-ri", authority: Authority = Authority.KPU, region: str = "national"

@@ -1,0 +1,52 @@
+"""SMS text: GSM-7 only, two segments at most, the source link always whole."""
+
+from __future__ import annotations
+
+import pytest
+
+from warta.services.sms import SMS_LIMIT, septets, sms_text
+
+LINK = "https://www.kpu.go.id/berita/klarifikasi-hoaks-surat-suara-tercoblos-2026"
+PREFIX = "WARTA PEMILU: klarifikasi hoaks dari KPU RI."
+
+
+def gsm7(text: str) -> bool:
+    try:
+        text.encode("gsm03.38")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "🚨🔥 HOAKS!!! Surat suara dicoblos 😡😡😡 " * 3,
+        "Klarifikasi " + "sangat panjang " * 700,
+        "KPU\u202e Bantah\u200b Isu\x1b[31m \ud800 Surat Suara\r\nBcc: x@y.z",
+        "Bantahan {[~^|\\€]} " * 40,  # extension characters take two septets each
+        "Ретракция 選挙 انتخابات Pemilu ✅",
+    ],
+)
+def test_hostile_titles_fit_two_gsm7_segments_with_the_link(title: str) -> None:
+    text = sms_text(f"{PREFIX} {LINK} {title}", link=LINK)
+
+    assert gsm7(text), text
+    assert septets(text) <= SMS_LIMIT
+    assert LINK in text
+    assert "\n" not in text and "\r" not in text
+
+
+def test_link_survives_even_when_the_text_before_it_is_long() -> None:
+    text = sms_text(f"{'Sumber resmi ' * 40} {LINK} judul", link=LINK)
+
+    assert LINK in text
+    assert septets(text) <= SMS_LIMIT
+
+
+def test_accented_letters_are_written_with_their_base_letter() -> None:
+    assert sms_text("Kōmisi Pemilihan Umum — ‘resmi’") == "Komisi Pemilihan Umum - 'resmi'"
+
+
+def test_short_text_is_left_as_written() -> None:
+    assert sms_text(f"{PREFIX} {LINK} Judul", link=LINK) == f"{PREFIX} {LINK} Judul"
