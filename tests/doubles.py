@@ -7,8 +7,12 @@
 - RecordingNotifier: a Notifier keeping each SMS; refuses the numbers it is told to.
 - RecordingQueue: a Queue keeping each message as the JSON it would carry; drained by tests.
 
-And for the adapters that talk to AWS, MotoAccount: an emulated account of a test's own
-on the session's moto server (the `moto_url` and `moto_account` fixtures).
+And for the adapters that talk to the outside world:
+
+- FakeSite and serving(): a web server on 127.0.0.1 answering each path from a route
+  the test sets, and recording every request; for the HTTP fetcher's suites.
+- MotoAccount: an emulated AWS account of a test's own on the session's moto server
+  (the `moto_url` and `moto_account` fixtures).
 
 RecordingNotifier and RecordingQueue also run in the contract suites of their ports
 (tests/contract/), next to the real adapters, so that they keep the promises the
@@ -20,10 +24,14 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Sequence
+import ssl
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -174,6 +182,103 @@ class RecordingQueue:
         """Take every message off the queue, oldest first."""
         taken, self.messages = self.messages, []
         return taken
+
+
+Route = Callable[[BaseHTTPRequestHandler], None]
+"""Answers one request, writing through the handler (send_response, wfile, ...)."""
+
+
+@dataclass
+class Seen:
+    path: str
+    """As asked, query included."""
+    headers: dict[str, str]
+    """Names lowercased."""
+
+
+@dataclass
+class FakeSite:
+    """A web server's paths and what it was asked; run it with serving().
+
+    A request is answered by the route of its path (the query left out), or by a 404.
+    `release` is set when the site stops, for routes that stall until then.
+    """
+
+    protocol: str = "HTTP/1.0"
+    """The HTTP version the server answers with: HTTP/1.1 keeps connections open."""
+    port: int = 0
+    routes: dict[str, Route] = field(default_factory=dict)
+    seen: list[Seen] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def route(self, path: str) -> Callable[[Route], Route]:
+        """Decorator: @site.route("/feed") makes the function answer /feed."""
+
+        def register(fn: Route) -> Route:
+            self.routes[path] = fn
+            return fn
+
+        return register
+
+    def paths(self) -> list[str]:
+        """Every path asked for, in order."""
+        return [s.path for s in self.seen]
+
+
+class _SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+    site: FakeSite
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client hanging up mid-answer is what many tests of a fetcher are about.
+        pass
+
+
+class _SiteHandler(BaseHTTPRequestHandler):
+    server: _SiteServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def parse_request(self) -> bool:
+        # Before parsing: the version decides whether the connection stays open.
+        self.protocol_version = self.server.site.protocol
+        return super().parse_request()
+
+    def do_GET(self) -> None:
+        site = self.server.site
+        site.seen.append(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}))
+        route = site.routes.get(self.path.split("?")[0])
+        if route is not None:
+            route(self)
+            return
+        self.send_response(404)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"no")
+
+
+@contextmanager
+def serving(site: FakeSite, *, tls: ssl.SSLContext | None = None) -> Iterator[FakeSite]:
+    """Serve the site on a free port of 127.0.0.1 (over TLS with that context) until the
+    block ends; the site's port is set once it listens."""
+    server = _SiteServer(("127.0.0.1", 0), _SiteHandler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    server.site = site
+    site.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
+    thread.daemon = True
+    thread.start()
+    try:
+        yield site
+    finally:
+        site.release.set()
+        server.shutdown()
+        server.server_close()
 
 
 class MotoAccount:

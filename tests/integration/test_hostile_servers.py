@@ -14,12 +14,13 @@ import threading
 import time
 import tracemalloc
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+from tests.doubles import FakeSite, Route, serving
 
 from warta.core.errors import FetchError
 from warta.core.model import Authority, Source
@@ -33,56 +34,12 @@ BUDGET = 1.5
 MARGIN = 1.0
 DRIP_EVERY = 0.1
 
-Route = Callable[[BaseHTTPRequestHandler], None]
-
-
-@dataclass
-class Site:
-    """A loopback server whose paths are answered by routes; records the paths asked for."""
-
-    port: int = 0
-    routes: dict[str, Route] = field(default_factory=dict)
-    asked: list[str] = field(default_factory=list)
-    stop: threading.Event = field(default_factory=threading.Event)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    site: Site
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # The fetcher hanging up on a hostile answer is the point of these tests.
-        pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self.server.site.asked.append(self.path)
-        self.server.site.routes[self.path](self)
-
 
 @pytest.fixture
-def site() -> Iterator[Site]:
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.site = Site(port=server.server_address[1])
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield server.site
-    finally:
-        server.site.stop.set()
-        server.shutdown()
-        server.server_close()
+def site() -> Iterator[FakeSite]:
+    # HTTP/1.1: connections stay open after an answer; only the fetcher's limits end a fetch.
+    with serving(FakeSite(protocol="HTTP/1.1")) as running:
+        yield running
 
 
 @pytest.fixture
@@ -172,9 +129,11 @@ def drip(handler: BaseHTTPRequestHandler, head: bytes, stop: threading.Event) ->
         pytest.param(b"", id="status-line"),
     ],
 )
-def test_tarpit_stops_at_the_total_budget(site: Site, connections: list[Any], head: bytes) -> None:
+def test_tarpit_stops_at_the_total_budget(
+    site: FakeSite, connections: list[Any], head: bytes
+) -> None:
     # Each byte comes well within the read timeout: only the total budget can end it.
-    site.routes["/feed"] = lambda h: drip(h, head, site.stop)
+    site.routes["/feed"] = lambda h: drip(h, head, site.release)
 
     outcome = hostile_fetch(site.url("/feed"))
 
@@ -198,7 +157,7 @@ def gzip_bomb() -> bytes:
 
 @pytest.mark.parametrize("declare_length", [True, False], ids=["with-length", "streamed"])
 def test_gzip_bomb_stops_at_the_body_cap(
-    site: Site, connections: list[Any], gzip_bomb: bytes, declare_length: bool
+    site: FakeSite, connections: list[Any], gzip_bomb: bytes, declare_length: bool
 ) -> None:
     def serve(h: BaseHTTPRequestHandler) -> None:
         h.send_response(200)
@@ -234,7 +193,7 @@ def redirect(status: int, location: str) -> Route:
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
 def test_redirect_loop_stops_after_five_redirects(
-    site: Site, connections: list[Any], status: int
+    site: FakeSite, connections: list[Any], status: int
 ) -> None:
     site.routes["/a"] = redirect(status, "/b")
     site.routes["/b"] = redirect(status, site.url("/a"))
@@ -242,7 +201,7 @@ def test_redirect_loop_stops_after_five_redirects(
     outcome = hostile_fetch(site.url("/a"))
 
     assert outcome.error.reason == "too_many_redirects"
-    assert site.asked == ["/a", "/b", "/a", "/b", "/a", "/b"]  # the first ask and 5 redirects
+    assert site.paths() == ["/a", "/b", "/a", "/b", "/a", "/b"]  # the first ask and 5 redirects
     assert_stopped_within_limits(outcome)
 
 
@@ -258,7 +217,7 @@ def test_redirect_loop_stops_after_five_redirects(
 )
 @pytest.mark.parametrize("status", [301, 302])
 def test_redirect_to_a_private_address_is_refused_without_connecting(
-    site: Site, connections: list[tuple[str, int]], location: str, status: int
+    site: FakeSite, connections: list[tuple[str, int]], location: str, status: int
 ) -> None:
     site.routes["/feed"] = redirect(status, location)
 
@@ -266,5 +225,5 @@ def test_redirect_to_a_private_address_is_refused_without_connecting(
 
     assert outcome.error.reason == "address_refused"
     assert connections == [("127.0.0.1", site.port)]  # the first hop, and nothing after it
-    assert site.asked == ["/feed"]
+    assert site.paths() == ["/feed"]
     assert_stopped_within_limits(outcome)

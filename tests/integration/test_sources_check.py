@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 import tomllib
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from tests.doubles import NOW, FixedClock, ScriptedFetcher
+from tests.doubles import NOW, FakeSite, FixedClock, Route, ScriptedFetcher, serving
 
 from warta.adapters.sqlite_store import SqliteStore
 from warta.cli.source_checks import (
@@ -45,66 +44,41 @@ FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
 PAGE = b"<!DOCTYPE html><html><body><h1>Situs sedang dalam pemeliharaan</h1></body></html>"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_GET(self) -> None:
-        self.server.requests.append((self.path, self.headers.get("If-None-Match")))
-        if self.path == "/feed.xml":
-            self._answer(200, "application/rss+xml; charset=utf-8", FEED)
-        elif self.path == "/maintenance":
-            self._answer(200, "text/html; charset=utf-8", PAGE)
-        elif self.path == "/slow.xml":
-            # Holds the answer until the test ends: only the fetcher's timeout ends the wait.
-            self.server.release.wait(timeout=30)
-            self._answer(200, "application/rss+xml", FEED)
-        else:
-            self._answer(404, "text/html", b"<h1>404</h1>")
-
-    def _answer(self, status: int, content_type: str, body: bytes) -> None:
+def answer(status: int, content_type: str, body: bytes) -> Route:
+    def route(handler: BaseHTTPRequestHandler) -> None:
         try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            handler.send_response(status)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
         except OSError:
             pass  # the client gave up first (the slow source)
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.requests: list[tuple[str, str | None]] = []
-        self.release = threading.Event()
+    return route
 
 
 @pytest.fixture
-def server() -> Iterator[_Server]:
-    running = _Server()
-    thread = threading.Thread(target=running.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
+def server() -> Iterator[FakeSite]:
+    site = FakeSite()
+    site.routes["/feed.xml"] = answer(200, "application/rss+xml; charset=utf-8", FEED)
+    site.routes["/maintenance"] = answer(200, "text/html; charset=utf-8", PAGE)
+
+    @site.route("/slow.xml")
+    def slow(handler: BaseHTTPRequestHandler) -> None:
+        # Holds the answer until the test ends: only the fetcher's timeout ends the wait.
+        site.release.wait(timeout=30)
+        answer(200, "application/rss+xml", FEED)(handler)
+
+    with serving(site) as running:
         yield running
-    finally:
-        running.release.set()
-        running.shutdown()
-        running.server_close()
-        thread.join(timeout=10)
 
 
-def local(server: _Server, source_id: str, path: str, **fields: object) -> Source:
+def local(server: FakeSite, source_id: str, path: str, **fields: object) -> Source:
     source = Source(
         id=source_id,
         name=source_id,
-        url=f"http://127.0.0.1:{server.server_address[1]}{path}",
+        url=server.url(path),
         authority=Authority.KPU,
         allow_addresses=("127.0.0.1",),
     )
@@ -116,7 +90,7 @@ def fetcher() -> HttpFetcher:
 
 
 def test_each_source_gets_its_own_row_and_failures_do_not_stop_the_others(
-    server: _Server, tmp_path: Path
+    server: FakeSite, tmp_path: Path
 ) -> None:
     sources = [
         local(server, "slow", "/slow.xml"),
@@ -143,13 +117,13 @@ def test_each_source_gets_its_own_row_and_failures_do_not_stop_the_others(
     assert slow.elapsed_ms < 10_000  # stopped by the read timeout, not by the server
     assert by_id["good-disabled"].items == 2  # a check reads what it is given, enabled or not
     # One unconditional GET per source.
-    assert sorted(path for path, _ in server.requests) == sorted(
+    assert sorted(server.paths()) == sorted(
         ["/slow.xml", "/feed.xml", "/hilang.xml", "/maintenance", "/feed.xml"]
     )
-    assert all(etag is None for _, etag in server.requests)
+    assert all("if-none-match" not in seen.headers for seen in server.seen)
 
 
-def test_a_check_stores_nothing(server: _Server, tmp_path: Path) -> None:
+def test_a_check_stores_nothing(server: FakeSite, tmp_path: Path) -> None:
     good = local(server, "good", "/feed.xml")
     with SqliteStore(tmp_path / "warta.db") as store:
         check_sources([good], fetcher(), parse, FixedClock())
@@ -157,7 +131,7 @@ def test_a_check_stores_nothing(server: _Server, tmp_path: Path) -> None:
         assert not store.has_item("good:berita-1")
 
 
-def test_a_parser_bug_on_one_source_is_that_sources_row(server: _Server) -> None:
+def test_a_parser_bug_on_one_source_is_that_sources_row(server: FakeSite) -> None:
     def fragile(source: Source, result: FetchResult, *, seen_at: datetime) -> list[Item]:
         if source.id == "broken":
             raise KeyError("title")

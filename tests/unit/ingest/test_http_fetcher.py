@@ -12,12 +12,13 @@ import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 import trustme
+from tests.doubles import FakeSite, Route, serving
 
 from warta.core.errors import FetchError
 from warta.core.model import Authority, Source
@@ -27,8 +28,6 @@ from warta.ingest.http import HttpFetcher
 
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>KPU</title></channel></rss>"
 MiB = 1024 * 1024
-
-Route = Callable[[BaseHTTPRequestHandler], None]
 
 
 def source(url: str = "http://127.0.0.1/", allow: tuple[str, ...] = ("127.0.0.1",)) -> Source:
@@ -58,73 +57,10 @@ def reply(
         handler.wfile.write(body)
 
 
-@dataclass
-class Seen:
-    path: str
-    headers: dict[str, str]
-
-
-@dataclass
-class FakeSite:
-    """Routes by path; records every request it answers."""
-
-    port: int = 0
-    routes: dict[str, Route] = field(default_factory=dict)
-    seen: list[Seen] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def route(self, path: str) -> Callable[[Route], Route]:
-        def register(fn: Route) -> Route:
-            self.routes[path] = fn
-            return fn
-
-        return register
-
-    def paths(self) -> list[str]:
-        return [s.path for s in self.seen]
-
-
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-    site: FakeSite
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # The client hanging up mid-body is what several tests are about.
-        pass
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _QuietServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        site = self.server.site
-        site.seen.append(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}))
-        route = site.routes.get(self.path.split("?")[0])
-        if route is None:
-            reply(self, 404, b"no")
-        else:
-            route(self)
-
-
 @pytest.fixture
 def site() -> Iterator[FakeSite]:
-    server = _QuietServer(("127.0.0.1", 0), _Handler)
-    server.site = FakeSite(port=server.server_address[1])
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield server.site
-    finally:
-        server.site.release.set()
-        server.shutdown()
-        server.server_close()
+    with serving(FakeSite()) as running:
+        yield running
 
 
 def reason_of(call: Callable[[], object]) -> FetchError:
@@ -725,17 +661,8 @@ def tls_site(certificate: tuple[Path, Path]) -> Iterator[FakeSite]:
     _, chain = certificate
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(chain)
-    server = _QuietServer(("127.0.0.1", 0), _Handler)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    server.site = FakeSite(port=server.server_address[1])
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
-    thread.daemon = True
-    thread.start()
-    try:
-        yield server.site
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(FakeSite(), tls=context) as running:
+        yield running
 
 
 def trusting(cert: Path) -> ssl.SSLContext:
