@@ -33,8 +33,7 @@ from contextlib import suppress
 from datetime import date, datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
-
+from warta.adapters import aws
 from warta.adapters.codecs import (
     decode_cursor as _decode_cursor,
 )
@@ -146,7 +145,7 @@ def create_table(client: Any, table_name: str) -> None:
             TableName=table_name,
             TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
         )
-    except (ClientError, BotoCoreError) as exc:
+    except aws.PROVIDER_ERRORS as exc:
         raise _translate("create_table", exc) from None
 
 
@@ -347,18 +346,9 @@ def _send_from_row(row: Mapping[str, Any]) -> SendRecord:
 
 
 def _translate(op: str, exc: Exception) -> StoreError:
-    """A Warta error for a botocore one. Only the operation and the error code are kept:
-    DynamoDB's own messages may quote the values of the request (addresses, numbers)."""
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        error = response.get("Error") or {}
-        code = str(error.get("Code") or "unknown")
-        request_id = str((response.get("ResponseMetadata") or {}).get("RequestId") or "-")
-        detail = f"{code}, request {request_id}"
-        if code in THROTTLE_CODES:
-            return ThrottledError(f"DynamoDB store: {op} throttled ({detail})")
-        return StoreError(f"DynamoDB store: {op} failed ({detail})")
-    return StoreError(f"DynamoDB store: {op} failed ({type(exc).__name__})")
+    # Only the operation and the error code are kept: DynamoDB's own messages may
+    # quote the values of the request (addresses, numbers).
+    return aws.store_error(op, exc, throttle_codes=THROTTLE_CODES)
 
 
 class _ConditionFailed(Exception):
@@ -378,28 +368,25 @@ class DynamoDbStore:
         *,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if client is None:
-            import boto3  # type: ignore[import-untyped]  # only where DynamoDB is used
-            from botocore.config import Config  # type: ignore[import-untyped]
-
-            client = boto3.client("dynamodb", config=Config(retries={"mode": "standard"}))
         self.table_name = table_name
-        self._client = client
+        self._client = aws.LazyClient("dynamodb", client)
         self._sleep = sleep
+
+    @property
+    def client(self) -> Any:
+        return self._client.get()
 
     # -- plumbing ---------------------------------------------------------------
 
     def _call(self, op: str, method: str, **params: Any) -> dict[str, Any]:
         try:
-            response: dict[str, Any] = getattr(self._client, method)(
+            response: dict[str, Any] = getattr(self.client, method)(
                 TableName=self.table_name, **params
             )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+        except aws.PROVIDER_ERRORS as exc:
+            if aws.error_code(exc) == "ConditionalCheckFailedException":
                 raise _ConditionFailed from None
             # from None: the chained botocore message could quote request values.
-            raise _translate(op, exc) from None
-        except BotoCoreError as exc:
             raise _translate(op, exc) from None
         return response
 
@@ -411,8 +398,8 @@ class DynamoDbStore:
             if attempt:
                 self._sleep(min(0.05 * 2 ** (attempt - 1), 2.0))
             try:
-                response = getattr(self._client, method)(RequestItems=requests)
-            except (ClientError, BotoCoreError) as exc:
+                response = getattr(self.client, method)(RequestItems=requests)
+            except aws.PROVIDER_ERRORS as exc:
                 raise _translate(op, exc) from None
             rows.extend(response.get("Responses", {}).get(self.table_name, []))
             requests = response.get(pending) or {}

@@ -10,15 +10,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
-from botocore.config import Config  # type: ignore[import-untyped]
-from botocore.exceptions import (  # type: ignore[import-untyped]
-    BotoCoreError,
-    ClientError,
-    HTTPClientError,
-)
-from botocore.exceptions import ConnectionError as BotoConnectionError
-
+from warta.adapters import aws
 from warta.core.errors import SendError
 from warta.core.mail import WIRE_POLICY
 
@@ -36,50 +28,17 @@ TEMPORARY_CODES = frozenset(
     }
 )
 
-# Bounded retries and timeouts: a stuck call must not eat a Lambda's whole run.
-CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20
-)
-
-
-def translate(exc: ClientError | BotoCoreError) -> SendError:
-    """A SendError naming SES's error code, never its message.
-
-    SES echoes addresses in its messages ("Email address not verified ..."),
-    and SendError text goes into logs.
-    """
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        meta = exc.response.get("ResponseMetadata", {})
-        code = str(error.get("Code") or "Unknown")
-        request = meta.get("RequestId")
-        where = f"{code}, request {request}" if request else code
-        if code in TEMPORARY_CODES or int(meta.get("HTTPStatusCode") or 0) >= 500:
-            return SendError(
-                f"SES is not taking sends now ({where}); temporary, retry later", temporary=True
-            )
-        return SendError(f"SES refused the message ({where})")
-    if isinstance(exc, BotoConnectionError | HTTPClientError):
-        return SendError(
-            f"cannot reach SES ({type(exc).__name__}); temporary, retry later", temporary=True
-        )
-    return SendError(f"the SES client is not set up ({type(exc).__name__})")
-
 
 class SesMailer:
     """Implements the Mailer port with SES v2 SendEmail (raw content)."""
 
     def __init__(self, client: Any = None, *, configuration_set: str | None = None) -> None:
-        self._client = client
+        self._client = aws.LazyClient("sesv2", client, read_timeout=20)
         self.configuration_set = configuration_set
 
     @property
     def client(self) -> Any:
-        # Built on first use, not at construction: importing or wiring the
-        # mailer must not need AWS credentials or touch the network.
-        if self._client is None:
-            self._client = boto3.client("sesv2", config=CLIENT_CONFIG)
-        return self._client
+        return self._client.get()
 
     def send(self, message: EmailMessage) -> str:
         for header in ("Message-ID", "From", "To"):
@@ -92,7 +51,10 @@ class SesMailer:
             request["ConfigurationSetName"] = self.configuration_set
         try:
             response = self.client.send_email(**request)
-        except (ClientError, BotoCoreError) as exc:
-            # `from None`: the chained error's text names the addresses.
-            raise translate(exc) from None
+        except aws.PROVIDER_ERRORS as exc:
+            # SES's code, never its text: SES echoes addresses in its messages
+            # ("Email address not verified ..."). Hence `from None` too.
+            raise aws.send_error(
+                "SES", exc, temporary_codes=TEMPORARY_CODES, refused="the message"
+            ) from None
         return str(response["MessageId"])

@@ -5,15 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
-from botocore.config import Config  # type: ignore[import-untyped]
-from botocore.exceptions import (  # type: ignore[import-untyped]
-    BotoCoreError,
-    ClientError,
-    HTTPClientError,
-)
-from botocore.exceptions import ConnectionError as BotoConnectionError
-
+from warta.adapters import aws
 from warta.core.errors import ConfigError, SendError
 
 # E.164 as SNS takes it: a plus, then 8 to 15 digits with no leading zero.
@@ -29,31 +21,6 @@ SMS_TYPES = frozenset({"Transactional", "Promotional"})
 TEMPORARY_CODES = frozenset(
     {"ThrottledException", "Throttling", "KMSThrottlingException", "InternalErrorException"}
 )
-
-# Bounded retries and timeouts: a stuck call must not eat a Lambda's whole run.
-CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10
-)
-
-
-def translate(exc: ClientError | BotoCoreError) -> SendError:
-    """A SendError naming SNS's error code, never its message (which may echo the number)."""
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        meta = exc.response.get("ResponseMetadata", {})
-        code = str(error.get("Code") or "Unknown")
-        request = meta.get("RequestId")
-        where = f"{code}, request {request}" if request else code
-        if code in TEMPORARY_CODES or int(meta.get("HTTPStatusCode") or 0) >= 500:
-            return SendError(
-                f"SNS is not taking sends now ({where}); temporary, retry later", temporary=True
-            )
-        return SendError(f"SNS refused the SMS ({where})")
-    if isinstance(exc, BotoConnectionError | HTTPClientError):
-        return SendError(
-            f"cannot reach SNS ({type(exc).__name__}); temporary, retry later", temporary=True
-        )
-    return SendError(f"the SNS client is not set up ({type(exc).__name__})")
 
 
 class SnsNotifier:
@@ -72,7 +39,7 @@ class SnsNotifier:
             )
         if sms_type not in SMS_TYPES:
             raise ConfigError(f"SMS type {sms_type!r}: use Transactional or Promotional")
-        self._client = client
+        self._client = aws.LazyClient("sns", client)
         # Transactional (the default) makes SNS route for delivery, not price: alerts are urgent.
         self.attributes: dict[str, dict[str, str]] = {
             "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": sms_type}
@@ -86,11 +53,7 @@ class SnsNotifier:
 
     @property
     def client(self) -> Any:
-        # Built on first use, not at construction: importing or wiring the
-        # notifier must not need AWS credentials or touch the network.
-        if self._client is None:
-            self._client = boto3.client("sns", config=CLIENT_CONFIG)
-        return self._client
+        return self._client.get()
 
     def notify(self, phone: str, text: str) -> str:
         if not E164.fullmatch(phone):
@@ -102,7 +65,9 @@ class SnsNotifier:
             response = self.client.publish(
                 PhoneNumber=phone, Message=text, MessageAttributes=self.attributes
             )
-        except (ClientError, BotoCoreError) as exc:
-            # `from None`: the chained error's text may carry the number.
-            raise translate(exc) from None
+        except aws.PROVIDER_ERRORS as exc:
+            # SNS's code, never its text, which may carry the number. Hence `from None` too.
+            raise aws.send_error(
+                "SNS", exc, temporary_codes=TEMPORARY_CODES, refused="the SMS"
+            ) from None
         return str(response["MessageId"])

@@ -13,8 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
-
+from warta.adapters import aws
 from warta.core.errors import QueueError
 
 BATCH_ENTRIES = 10
@@ -52,25 +51,12 @@ class SqsQueue:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.url = url
-        self._client = client
+        self._client = aws.LazyClient("sqs", client)
         self._sleep = sleep
 
     @property
     def client(self) -> Any:
-        # Built on first use: wiring the queue must not need credentials or the network.
-        if self._client is None:
-            import boto3  # type: ignore[import-untyped]  # only where SQS is used
-            from botocore.config import Config  # type: ignore[import-untyped]
-
-            self._client = boto3.client(
-                "sqs",
-                config=Config(
-                    retries={"mode": "standard", "max_attempts": 3},
-                    connect_timeout=5,
-                    read_timeout=10,
-                ),
-            )
-        return self._client
+        return self._client.get()
 
     def send(self, messages: Sequence[dict[str, Any]]) -> None:
         bodies = [json.dumps(m, ensure_ascii=False, sort_keys=True) for m in messages]
@@ -88,9 +74,9 @@ class SqsQueue:
                     QueueUrl=self.url,
                     Entries=[{"Id": key, "MessageBody": body} for key, body in pending.items()],
                 )
-            except (ClientError, BotoCoreError) as exc:
+            except aws.PROVIDER_ERRORS as exc:
                 # Botocore has already retried throttling and server errors.
-                raise QueueError(f"SQS refused a batch ({_code(exc)})") from None
+                raise aws.queue_error(exc) from None
             failed = response.get("Failed") or []
             pending = {f["Id"]: pending[f["Id"]] for f in failed}
             if not pending:
@@ -103,9 +89,3 @@ class SqsQueue:
                 break
         reasons = ", ".join(refused) or "still failing on SQS's side"
         raise QueueError(f"SQS did not take {len(pending)} message(s) ({reasons})")
-
-
-def _code(exc: ClientError | BotoCoreError) -> str:
-    if isinstance(exc, ClientError):
-        return str(exc.response.get("Error", {}).get("Code") or "Unknown")
-    return type(exc).__name__
