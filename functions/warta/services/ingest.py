@@ -23,6 +23,7 @@ from warta.core.errors import FetchError, ParseError
 from warta.core.model import (
     NATIONAL,
     STORY_TEXT_LIMIT,
+    FetchResult,
     Item,
     Source,
     SourceState,
@@ -133,6 +134,20 @@ class Ingest:
         if state.disabled:
             report.skipped = "disabled"
             return report
+        result = self._fetch(source, state, now, report)
+        if result is None:
+            return report
+        items = self._parse(source, state, result, now, report)
+        if items is None:
+            return report
+        self._take_all(source, state, items, now, report)
+        self._succeeded(source, state, result, items, now, report)
+        return report
+
+    def _fetch(
+        self, source: Source, state: SourceState, now: datetime, report: IngestReport
+    ) -> FetchResult | None:
+        """The source's document, asked for conditionally; None (state updated) when it failed."""
         try:
             result = self.fetcher.fetch(
                 source,
@@ -140,12 +155,38 @@ class Ingest:
                 etag=state.etag,
                 last_modified=state.last_modified,
             )
-            report.status = result.status
-            items = [] if result.not_modified else self.parse(source, result, seen_at=now)
         except (FetchError, ParseError) as exc:
             self._failed(source, state, exc, now, report)
-            return report
+            return None
+        report.status = result.status
+        return result
 
+    def _parse(
+        self,
+        source: Source,
+        state: SourceState,
+        result: FetchResult,
+        now: datetime,
+        report: IngestReport,
+    ) -> list[Item] | None:
+        """The document's items (none when unchanged); None (state updated) when unreadable."""
+        if result.not_modified:
+            return []
+        try:
+            return self.parse(source, result, seen_at=now)
+        except (FetchError, ParseError) as exc:
+            self._failed(source, state, exc, now, report)
+            return None
+
+    def _take_all(
+        self,
+        source: Source,
+        state: SourceState,
+        items: list[Item],
+        now: datetime,
+        report: IngestReport,
+    ) -> None:
+        """Takes in each item; on a first run or after an outage, old items are only recorded."""
         report.first_run = state.last_success_at is None
         # A source back after a long outage brings its backlog all at once:
         # like a new source, only its recent items are news for subscribers.
@@ -159,6 +200,17 @@ class Ingest:
                 self._record_only(item, now, report)
             else:
                 self._take(source, item, now, report)
+
+    def _succeeded(
+        self,
+        source: Source,
+        state: SourceState,
+        result: FetchResult,
+        items: list[Item],
+        now: datetime,
+        report: IngestReport,
+    ) -> None:
+        """Records a successful fetch: new validators, no error, the next poll."""
         self.store.put_source_state(
             replace(
                 state,
@@ -181,7 +233,6 @@ class Ingest:
                 ),
             )
         )
-        return report
 
     def _failed(
         self,
@@ -268,12 +319,21 @@ class Ingest:
     def _cluster(self, source: Source, item: Item, now: datetime, report: IngestReport) -> None:
         sig = signature(item.title, item.text)
         keys = band_keys(sig)
+        story = self._story_to_join(item, sig, keys, now)
+        if story is None:
+            self._start_story(source, item, sig, keys, now, report)
+        elif not any(s.item_id == item.id for s in story.sources):
+            self._join(story, source, item, report)
+
+    def _story_to_join(
+        self, item: Item, sig: tuple[int, ...], keys: list[str], now: datetime
+    ) -> Story | None:
         candidates = [
             self.store.get_story(i) for i in self.store.find_story_candidates(keys, now=now)
         ]
         # The oldest matching story wins, as in `warta cluster`: the same item
         # joins the same story however the store orders its candidates.
-        story = story_to_join(
+        return story_to_join(
             sig,
             item.title,
             item.text,
@@ -281,23 +341,30 @@ class Ingest:
             age=lambda s: (s.created_at, s.id),
             first_item=_first_item,
         )
-        if story is not None:
-            if any(s.item_id == item.id for s in story.sources):
-                return
-            was_urgent = story.urgent
-            joined = replace(
-                story,
-                sources=(*story.sources, _story_source(source, item)),
-                region=NATIONAL if item.region == NATIONAL else story.region,
-                clarification=story.clarification or item.clarification,
-                urgent=story.urgent or item.urgent,
-            )
-            self.store.put_story(joined)
-            report.joined_stories.append(story.id)
-            if joined.urgent and not was_urgent:
-                report.urgent_stories.append(story.id)
-            return
 
+    def _join(self, story: Story, source: Source, item: Item, report: IngestReport) -> None:
+        was_urgent = story.urgent
+        joined = replace(
+            story,
+            sources=(*story.sources, _story_source(source, item)),
+            region=NATIONAL if item.region == NATIONAL else story.region,
+            clarification=story.clarification or item.clarification,
+            urgent=story.urgent or item.urgent,
+        )
+        self.store.put_story(joined)
+        report.joined_stories.append(story.id)
+        if joined.urgent and not was_urgent:
+            report.urgent_stories.append(story.id)
+
+    def _start_story(
+        self,
+        source: Source,
+        item: Item,
+        sig: tuple[int, ...],
+        keys: list[str],
+        now: datetime,
+        report: IngestReport,
+    ) -> None:
         story = Story(
             id=_story_id(item),
             day=self.today(now),
