@@ -110,7 +110,8 @@ class ScriptedFetcher:
 
 @dataclass
 class RecordingMailer:
-    """The Mailer port: keeps each message sent; refuses those addressed to `fail_for`."""
+    """The Mailer port: keeps each message sent; refuses those addressed to `fail_for`,
+    and, as every provider does, a message without a Message-ID."""
 
     sent: list[EmailMessage] = field(default_factory=list)
     fail_for: set[str] = field(default_factory=set)
@@ -118,6 +119,8 @@ class RecordingMailer:
     """What a refusal says: True for a provider that may take the message later."""
 
     def send(self, message: EmailMessage) -> str:
+        if not message["Message-ID"]:
+            raise SendError("message has no Message-ID")
         if str(message["To"]) in self.fail_for:
             raise SendError("provider refused the message", temporary=self.temporary)
         self.sent.append(message)

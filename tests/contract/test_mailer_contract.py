@@ -2,7 +2,8 @@
 
 A factory returns the mailer and a way to read back what it delivered, so the
 same assertions hold for the outbox folder, an SMTP server (aiosmtpd on
-127.0.0.1) and SES (moto in server mode on 127.0.0.1).
+127.0.0.1), SES (moto in server mode on 127.0.0.1) and the shared RecordingMailer
+double, which the service suites stand in for a provider with.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from moto.ses import ses_backends
+from tests.doubles import RecordingMailer
 
 from warta.adapters.outbox import OutboxMailer
 from warta.adapters.ses import SesMailer
@@ -104,10 +106,17 @@ def smtp_factory(request: pytest.FixtureRequest) -> tuple[Mailer, Delivered]:
     return mailer, delivered
 
 
+def recording_factory(request: pytest.FixtureRequest) -> tuple[Mailer, Delivered]:
+    # The shared double (tests/doubles.py): held to the same promises as the adapters.
+    mailer = RecordingMailer()
+    return mailer, lambda: list(mailer.sent)
+
+
 MAILER_FACTORIES = [
     pytest.param(outbox_factory, id="outbox"),
     pytest.param(ses_factory, id="ses"),
     pytest.param(smtp_factory, id="smtp"),
+    pytest.param(recording_factory, id="recording-double"),
 ]
 
 
