@@ -142,65 +142,54 @@ class SmtpMailer:
     def _deliver(
         self, sender: str, recipients: list[str], data: bytes
     ) -> dict[str, tuple[int, bytes]]:
-        where = f"SMTP server {self.host}:{self.port}"
         smtp: smtplib.SMTP | None = None
-        answered = True
+        answering = True
         try:
             smtp = self._connect()
-            smtp.ehlo()
-            if self.security == "starttls":
-                # No fallback to plain text: without STARTTLS nothing is sent.
-                smtp.starttls(context=self._tls_context)
-                smtp.ehlo()
-            if self.username is not None and self._password is not None:
-                smtp.login(self.username, self._password)
-            options = []
-            if any(byte > 0x7F for byte in data) and smtp.has_extn("8bitmime"):
-                options.append("BODY=8BITMIME")
-            refused = smtp.sendmail(sender, recipients, data, options)
-        except SendError:
-            raise
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, reply = next(iter(exc.recipients.values()), (550, b""))
-            raise _failure(
-                f"{_lasting(code)}: {where} refused the recipient ({_reply(code, reply)})"
-            ) from None
-        except smtplib.SMTPResponseException as exc:
-            code, text = exc.smtp_code, exc.smtp_error
-            raise _failure(
-                f"{_lasting(code)}: {where} {_refusal(exc)} ({_reply(code, text)})"
-            ) from None
-        except smtplib.SMTPNotSupportedError as exc:
-            # STARTTLS or AUTH not offered: a setting to fix, not a moment to wait out.
-            raise _failure(f"permanent: {where}: {exc}") from None
-        except smtplib.SMTPServerDisconnected as exc:
-            # smtplib reports a read or write timeout after connecting as a disconnection.
-            answered = False
-            raise _failure(f"temporary: {where} stopped answering ({exc})") from None
-        except smtplib.SMTPException as exc:
-            raise _failure(f"permanent: {where}: {type(exc).__name__}") from None
-        except ssl.SSLCertVerificationError as exc:
-            answered = False
-            raise _failure(
-                f"permanent: {where} has a TLS certificate we do not trust: {exc.verify_message}"
-            ) from None
-        except ssl.SSLError as exc:
-            answered = False
-            raise _failure(f"temporary: TLS with {where} failed: {exc.reason}") from exc
-        except TimeoutError as exc:
-            answered = False
-            raise _failure(f"temporary: {where} timed out after {self.timeout:g} s") from exc
-        except OSError as exc:
-            answered = False
-            detail = exc.strerror or type(exc).__name__
-            raise _failure(f"temporary: cannot reach {where}: {detail}") from exc
+            return self._transfer(smtp, sender, recipients, data)
+        except (smtplib.SMTPException, OSError) as exc:
+            answering = not _gone_quiet(exc)
+            failure, cause = self._translate(exc)
+            raise failure from cause
         finally:
-            if smtp is not None and answered:
+            if smtp is not None and answering:
                 _quit_quietly(smtp)
             elif smtp is not None:
                 # QUIT would wait out the timeout again on a server that stopped answering.
                 smtp.close()
-        return refused
+
+    def _transfer(
+        self, smtp: smtplib.SMTP, sender: str, recipients: list[str], data: bytes
+    ) -> dict[str, tuple[int, bytes]]:
+        """Greet, secure, log in and hand the message over; the refused recipients."""
+        smtp.ehlo()
+        if self.security == "starttls":
+            # No fallback to plain text: without STARTTLS nothing is sent.
+            smtp.starttls(context=self._tls_context)
+            smtp.ehlo()
+        if self.username is not None and self._password is not None:
+            smtp.login(self.username, self._password)
+        options = []
+        if any(byte > 0x7F for byte in data) and smtp.has_extn("8bitmime"):
+            options.append("BODY=8BITMIME")
+        return smtp.sendmail(sender, recipients, data, options)
+
+    def _translate(self, exc: OSError) -> tuple[SendError, OSError | None]:
+        """The SendError for what smtplib, TLS or the network raised, and the exception
+        to chain to it: none where its text may quote the server's reply."""
+        where = f"SMTP server {self.host}:{self.port}"
+        if isinstance(exc, smtplib.SMTPException):
+            return _smtp_failure(exc, where), None
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return _failure(
+                f"permanent: {where} has a TLS certificate we do not trust: {exc.verify_message}"
+            ), None
+        if isinstance(exc, ssl.SSLError):
+            return _failure(f"temporary: TLS with {where} failed: {exc.reason}"), exc
+        if isinstance(exc, TimeoutError):
+            return _failure(f"temporary: {where} timed out after {self.timeout:g} s"), exc
+        detail = exc.strerror or type(exc).__name__
+        return _failure(f"temporary: cannot reach {where}: {detail}"), exc
 
     def _connect(self) -> smtplib.SMTP:
         """Connect and read the greeting; smtplib closes the socket itself if either fails."""
@@ -232,6 +221,30 @@ def _envelope(message: EmailMessage) -> tuple[str, list[str]]:
     if not recipients:
         raise _failure("permanent: message has no recipient")
     return sender, recipients
+
+
+def _smtp_failure(exc: smtplib.SMTPException, where: str) -> SendError:
+    """The SendError for an SMTP-level failure: the reply's codes, never its text."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, reply = next(iter(exc.recipients.values()), (550, b""))
+        return _failure(f"{_lasting(code)}: {where} refused the recipient ({_reply(code, reply)})")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        code, text = exc.smtp_code, exc.smtp_error
+        return _failure(f"{_lasting(code)}: {where} {_refusal(exc)} ({_reply(code, text)})")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        # STARTTLS or AUTH not offered: a setting to fix, not a moment to wait out.
+        return _failure(f"permanent: {where}: {exc}")
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        # smtplib reports a read or write timeout after connecting as a disconnection.
+        return _failure(f"temporary: {where} stopped answering ({exc})")
+    return _failure(f"permanent: {where}: {type(exc).__name__}")
+
+
+def _gone_quiet(exc: OSError) -> bool:
+    """True when the server stopped answering, or TLS or the network failed under it."""
+    return not isinstance(exc, smtplib.SMTPException) or isinstance(
+        exc, smtplib.SMTPServerDisconnected
+    )
 
 
 def _quit_quietly(smtp: smtplib.SMTP) -> None:

@@ -344,6 +344,8 @@ def test_server_that_is_down_fails_at_once_as_temporary() -> None:
     # Refused, not waited out: far inside the 30 s timeout.
     assert time.monotonic() - started < 10.0
     assert raised.value.temporary
+    # The network's own error names no address: it stays chained for the traceback.
+    assert isinstance(raised.value.__cause__, ConnectionRefusedError)
 
 
 def test_server_that_never_greets_times_out_as_temporary() -> None:
