@@ -223,3 +223,36 @@ def build_ingest(settings: Settings, *, store: Store, fetcher: Fetcher, clock: C
         story_window=settings.story_window,
         first_run_window=settings.first_run_window,
     )
+
+
+# -- what the `warta` command asks for ------------------------------------------
+
+
+def open_store(settings: Settings, *, read_only: bool = False) -> SqliteStore:
+    """The local store, to use as a context manager.
+
+    `read_only` is for commands that only look (listing sources, a preview),
+    or only change what a run stored (enabling a source): before the first
+    run has made the database they get an empty store in memory, so they
+    create nothing on disk.
+    """
+    if read_only and not settings.database.exists():
+        return SqliteStore(":memory:")
+    return SqliteStore(settings.database)
+
+
+def build_preview_fetcher(settings: Settings, url: str) -> Fetcher:
+    """What a one-off preview reads `url` with: the guarded HTTP client, or a local file.
+
+    Both keep to the same body cap: a saved copy too big for a run is refused
+    the same way.
+    """
+    if url.startswith(("http://", "https://")):
+        return build_fetcher(settings)
+    from warta.ingest.file_fetcher import FileFetcher
+
+    return FileFetcher(max_body_bytes=settings.max_body_bytes)
+
+
+def build_clock() -> Clock:
+    return SystemClock()
