@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ def from_timestamp(value: str) -> datetime:
     return datetime.fromisoformat(value).astimezone(UTC)
 
 
-def story_source_to_json(source: StorySource) -> dict[str, Any]:
+def _source_to_json(source: StorySource) -> dict[str, Any]:
     return {
         "source_id": source.source_id,
         "name": source.name,
@@ -38,7 +39,7 @@ def story_source_to_json(source: StorySource) -> dict[str, Any]:
     }
 
 
-def story_source_from_json(data: dict[str, Any]) -> StorySource:
+def _source_from_json(data: dict[str, Any]) -> StorySource:
     return StorySource(
         source_id=data["source_id"],
         name=data["name"],
@@ -47,6 +48,24 @@ def story_source_from_json(data: dict[str, Any]) -> StorySource:
         item_id=data["item_id"],
         published_at=from_timestamp(data["published_at"]),
     )
+
+
+def sources_to_json(sources: Iterable[StorySource]) -> str:
+    """A story's sources as one JSON text (one column or attribute, few bytes)."""
+    return json.dumps([_source_to_json(s) for s in sources], ensure_ascii=False)
+
+
+def sources_from_json(text: str) -> tuple[StorySource, ...]:
+    return tuple(_source_from_json(s) for s in json.loads(text))
+
+
+def signature_to_json(signature: Iterable[int]) -> str:
+    """A story's MinHash signature as one JSON text."""
+    return json.dumps([int(v) for v in signature])
+
+
+def signature_from_json(text: str) -> tuple[int, ...]:
+    return tuple(int(v) for v in json.loads(text))
 
 
 def encode_cursor(last_id: str) -> str:

@@ -24,7 +24,6 @@ is explicit; boto3 clients are thread-safe, so one store may be shared by thread
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -33,25 +32,7 @@ from contextlib import suppress
 from datetime import date, datetime
 from typing import Any
 
-from warta.adapters import aws
-from warta.adapters.codecs import (
-    decode_cursor as _decode_cursor,
-)
-from warta.adapters.codecs import (
-    encode_cursor as _encode_cursor,
-)
-from warta.adapters.codecs import (
-    from_timestamp as _dt,
-)
-from warta.adapters.codecs import (
-    story_source_from_json as _story_source_from_json,
-)
-from warta.adapters.codecs import (
-    story_source_to_json as _story_source_to_json,
-)
-from warta.adapters.codecs import (
-    timestamp as _ts,
-)
+from warta.adapters import aws, codecs
 from warta.core.errors import StoreError, ThrottledError
 from warta.core.model import (
     Item,
@@ -170,7 +151,7 @@ def _put_optional(row: dict[str, Any], **values: str | int | datetime | None) ->
         if value is None:
             continue
         if isinstance(value, datetime):
-            row[name] = _s(_ts(value))
+            row[name] = _s(codecs.timestamp(value))
         elif isinstance(value, bool):
             row[name] = _b(value)
         elif isinstance(value, int):
@@ -199,7 +180,7 @@ def _bool(row: Mapping[str, Any], name: str) -> bool:
 
 def _dt_or_none(row: Mapping[str, Any], name: str) -> datetime | None:
     value = _str_or_none(row, name)
-    return None if value is None else _dt(value)
+    return None if value is None else codecs.from_timestamp(value)
 
 
 def _clip_utf8(text: str, limit: int) -> str:
@@ -235,7 +216,7 @@ def _send_key(kind: str, key: str, recipient_id: str) -> dict[str, Any]:
 
 
 def _story_to_row(story: Story) -> dict[str, Any]:
-    created = _ts(story.created_at)
+    created = codecs.timestamp(story.created_at)
     # Sources and signature as JSON strings: one attribute each, and far fewer bytes
     # on the wire than DynamoDB's typed list of maps or of numbers.
     return {
@@ -247,15 +228,13 @@ def _story_to_row(story: Story) -> dict[str, Any]:
         "region": _s(story.region),
         "title": _s(story.title),
         "summary": _s(story.summary),
-        "published_at": _s(_ts(story.published_at)),
+        "published_at": _s(codecs.timestamp(story.published_at)),
         "created_at": _s(created),
         "election": _b(story.election),
         "clarification": _b(story.clarification),
         "urgent": _b(story.urgent),
-        "sources": _s(
-            json.dumps([_story_source_to_json(s) for s in story.sources], ensure_ascii=False)
-        ),
-        "signature": _s(json.dumps([int(v) for v in story.signature])),
+        "sources": _s(codecs.sources_to_json(story.sources)),
+        "signature": _s(codecs.signature_to_json(story.signature)),
         "text": _s(story.text),
     }
 
@@ -267,13 +246,13 @@ def _story_from_row(row: Mapping[str, Any]) -> Story:
         region=_str(row, "region"),
         title=_str(row, "title"),
         summary=_str(row, "summary"),
-        published_at=_dt(_str(row, "published_at")),
-        created_at=_dt(_str(row, "created_at")),
+        published_at=codecs.from_timestamp(_str(row, "published_at")),
+        created_at=codecs.from_timestamp(_str(row, "created_at")),
         election=_bool(row, "election"),
         clarification=_bool(row, "clarification"),
         urgent=_bool(row, "urgent"),
-        sources=tuple(_story_source_from_json(s) for s in json.loads(_str(row, "sources"))),
-        signature=tuple(int(v) for v in json.loads(_str(row, "signature"))),
+        sources=codecs.sources_from_json(_str(row, "sources")),
+        signature=codecs.signature_from_json(_str(row, "signature")),
         text=_str(row, "text"),
     )
 
@@ -432,12 +411,12 @@ class DynamoDbStore:
             "url": _s(item.url),
             "title": _s(item.title),
             "text": _s(_clip_utf8(item.text, ITEM_TEXT_BYTES)),
-            "published_at": _s(_ts(item.published_at)),
+            "published_at": _s(codecs.timestamp(item.published_at)),
             "authority": _s(item.authority.value),
             "region": _s(item.region),
             "election": _b(item.election),
             "clarification": _b(item.clarification),
-            "seen_at": _s(_ts(seen_at)),
+            "seen_at": _s(codecs.timestamp(seen_at)),
         }
         _put_optional(row, guid=item.guid)
         return self._put_if_absent("add_item_if_new", row)
@@ -517,7 +496,7 @@ class DynamoDbStore:
 
     def find_story_candidates(self, band_keys: Sequence[str], *, now: datetime) -> set[str]:
         keys = list(dict.fromkeys(band_keys))
-        at = _ts(now)
+        at = codecs.timestamp(now)
 
         def stories_under(band_key: str) -> list[str]:
             # TTL deletes lazily, so expired bands are still filtered out here.
@@ -547,7 +526,7 @@ class DynamoDbStore:
         self, band_keys: Sequence[str], story_id: str, *, expires_at: datetime
     ) -> None:
         keys = list(dict.fromkeys(band_keys))
-        until = _ts(expires_at)
+        until = codecs.timestamp(expires_at)
         ttl = math.ceil(expires_at.timestamp())
         puts = [
             {
@@ -653,7 +632,7 @@ class DynamoDbStore:
             raise ValueError("limit must be at least 1")
         start: dict[str, Any] | None = None
         if cursor is not None:
-            after = _decode_cursor(cursor)
+            after = codecs.decode_cursor(cursor)
             # The start key is a position, not a row: it holds even when that row
             # has since moved to another status or gone inactive.
             start = {**key_of(after), GSI2_PK: _s(partition), GSI2_SK: _s(after)}
@@ -682,7 +661,7 @@ class DynamoDbStore:
     def _to_page(rows: list[Any], limit: int) -> Page[Any]:
         if len(rows) > limit:
             kept = rows[:limit]
-            return Page(items=tuple(kept), cursor=_encode_cursor(kept[-1].id))
+            return Page(items=tuple(kept), cursor=codecs.encode_cursor(kept[-1].id))
         return Page(items=tuple(rows), cursor=None)
 
     # -- sent ledger -----------------------------------------------------------------------
@@ -694,7 +673,7 @@ class DynamoDbStore:
             "key": _s(key),
             "recipient_id": _s(recipient_id),
             "status": _s(SendStatus.PENDING.value),
-            "claimed_at": _s(_ts(now)),
+            "claimed_at": _s(codecs.timestamp(now)),
         }
         return self._put_if_absent("claim_send", row)
 
@@ -704,7 +683,7 @@ class DynamoDbStore:
         # An upsert (UpdateItem creates a missing row): if the claim vanished
         # (released by mistake, table restored) the message still went out, and
         # recording it is what keeps it from being sent twice.
-        at = _s(_ts(now))
+        at = _s(codecs.timestamp(now))
         self._call(
             "complete_send",
             "update_item",

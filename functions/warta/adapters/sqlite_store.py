@@ -18,24 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from warta.adapters.codecs import (
-    decode_cursor as _decode_cursor,
-)
-from warta.adapters.codecs import (
-    encode_cursor as _encode_cursor,
-)
-from warta.adapters.codecs import (
-    from_timestamp as _dt,
-)
-from warta.adapters.codecs import (
-    story_source_from_json as _story_source_from_json,
-)
-from warta.adapters.codecs import (
-    story_source_to_json as _story_source_to_json,
-)
-from warta.adapters.codecs import (
-    timestamp as _ts,
-)
+from warta.adapters import codecs
 from warta.core.errors import StoreError
 from warta.core.model import (
     Item,
@@ -181,11 +164,11 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def _ts_or_none(value: datetime | None) -> str | None:
-    return None if value is None else _ts(value)
+    return None if value is None else codecs.timestamp(value)
 
 
 def _dt_or_none(value: str | None) -> datetime | None:
-    return None if value is None else _dt(value)
+    return None if value is None else codecs.from_timestamp(value)
 
 
 def _chunks(values: Sequence[str], size: int = _MAX_PARAMS) -> Iterator[Sequence[str]]:
@@ -200,13 +183,13 @@ def _story_from_row(row: sqlite3.Row) -> Story:
         region=row["region"],
         title=row["title"],
         summary=row["summary"],
-        published_at=_dt(row["published_at"]),
-        created_at=_dt(row["created_at"]),
+        published_at=codecs.from_timestamp(row["published_at"]),
+        created_at=codecs.from_timestamp(row["created_at"]),
         election=bool(row["election"]),
         clarification=bool(row["clarification"]),
         urgent=bool(row["urgent"]),
-        sources=tuple(_story_source_from_json(s) for s in json.loads(row["sources"])),
-        signature=tuple(int(v) for v in json.loads(row["signature"])),
+        sources=codecs.sources_from_json(row["sources"]),
+        signature=codecs.signature_from_json(row["signature"]),
         text=row["text"],
     )
 
@@ -375,13 +358,13 @@ class SqliteStore:
                     item.url,
                     item.title,
                     item.text,
-                    _ts(item.published_at),
+                    codecs.timestamp(item.published_at),
                     item.authority.value,
                     item.region,
                     item.guid,
                     int(item.election),
                     int(item.clarification),
-                    _ts(seen_at),
+                    codecs.timestamp(seen_at),
                 ),
             )
             return cur.rowcount == 1
@@ -451,7 +434,7 @@ class SqliteStore:
         keys = list(dict.fromkeys(band_keys))
         found: set[str] = set()
         if keys:
-            at = _ts(now)
+            at = codecs.timestamp(now)
             with self._guard("find_story_candidates") as conn:
                 for chunk in _chunks(keys):
                     marks = ",".join("?" * len(chunk))
@@ -474,7 +457,8 @@ class SqliteStore:
             try:
                 with self._write("purge story bands") as conn:
                     conn.execute(
-                        "DELETE FROM story_bands WHERE expires_at <= ?", (_ts(now - PURGE_GRACE),)
+                        "DELETE FROM story_bands WHERE expires_at <= ?",
+                        (codecs.timestamp(now - PURGE_GRACE),),
                     )
             except StoreError:
                 log.warning("SQLite store: purging expired story bands failed", exc_info=True)
@@ -485,7 +469,7 @@ class SqliteStore:
         keys = list(dict.fromkeys(band_keys))
         if not keys:
             return
-        until = _ts(expires_at)
+        until = codecs.timestamp(expires_at)
         with self._write("add_story_bands") as conn:
             conn.executemany(
                 """
@@ -512,15 +496,13 @@ class SqliteStore:
                     story.region,
                     story.title,
                     story.summary,
-                    _ts(story.published_at),
-                    _ts(story.created_at),
+                    codecs.timestamp(story.published_at),
+                    codecs.timestamp(story.created_at),
                     int(story.election),
                     int(story.clarification),
                     int(story.urgent),
-                    json.dumps(
-                        [_story_source_to_json(s) for s in story.sources], ensure_ascii=False
-                    ),
-                    json.dumps([int(v) for v in story.signature]),
+                    codecs.sources_to_json(story.sources),
+                    codecs.signature_to_json(story.signature),
                     story.text,
                 ),
             )
@@ -638,7 +620,7 @@ class SqliteStore:
         # are added or change status between pages, where OFFSET would skip or repeat.
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        after = "" if cursor is None else _decode_cursor(cursor)
+        after = "" if cursor is None else codecs.decode_cursor(cursor)
         with self._guard(op) as conn:
             # One row more than asked tells whether a next page exists, so the last
             # page comes back with cursor None instead of an empty extra page.
@@ -648,7 +630,7 @@ class SqliteStore:
     def _to_page(rows: list[_T], limit: int, id_of: Callable[[_T], str]) -> Page[_T]:
         if len(rows) > limit:
             kept = rows[:limit]
-            return Page(items=tuple(kept), cursor=_encode_cursor(id_of(kept[-1])))
+            return Page(items=tuple(kept), cursor=codecs.encode_cursor(id_of(kept[-1])))
         return Page(items=tuple(rows), cursor=None)
 
     # -- sent ledger -----------------------------------------------------------------------
@@ -661,7 +643,7 @@ class SqliteStore:
                 VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (kind, key, recipient_id) DO NOTHING
                 """,
-                (kind, key, recipient_id, SendStatus.PENDING.value, _ts(now)),
+                (kind, key, recipient_id, SendStatus.PENDING.value, codecs.timestamp(now)),
             )
             return cur.rowcount == 1
 
@@ -671,7 +653,7 @@ class SqliteStore:
         # An upsert, not a bare UPDATE: if the claim row vanished (released by
         # mistake, store restored) the message still went out, and recording it is
         # what keeps it from being sent twice.
-        at = _ts(now)
+        at = codecs.timestamp(now)
         with self._write("complete_send") as conn:
             conn.execute(
                 """
