@@ -2,7 +2,8 @@
 
 Each test copies the bundled samples into its own folder, so it can add an
 item to a feed without touching the repository, and keeps its own state and
-outbox.
+outbox. The demo keeps its own home and outbox below those (demo/), apart from
+what a real `warta run` uses.
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ import email.policy
 import json
 import os
 import re
+import select
 import shutil
+import signal
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -22,6 +27,7 @@ import pytest
 from lxml import html as lxml_html
 
 from warta.config.files import events_dir
+from warta.demo.server import SampleServer
 
 pytestmark = pytest.mark.integration
 
@@ -49,20 +55,27 @@ class Demo:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.samples = root / "samples"
-        self.outbox = root / "outbox"
+        self.state = root / "state"
+        self.real_outbox = root / "outbox"
+        self.home = self.state / "demo"
+        self.outbox = self.real_outbox / "demo"
         shutil.copytree(events_dir(), self.samples)
 
-    def run(self, **extra_env: str) -> str:
+    def env(self, **extra_env: str) -> dict[str, str]:
+        """The install's settings: the demo finds its own home and outbox below them."""
         env = {
             **os.environ,
-            "WARTA_HOME": str(self.root / "state"),
-            "WARTA_OUTBOX": str(self.outbox),
+            "WARTA_HOME": str(self.state),
+            "WARTA_OUTBOX": str(self.real_outbox),
             **extra_env,
         }
         env.pop("WARTA_SECRET", None)
+        return env
+
+    def warta(self, *args: str, **extra_env: str) -> str:
         done = subprocess.run(
-            [sys.executable, "-m", "warta", "demo", "--samples", str(self.samples)],
-            env=env,
+            [sys.executable, "-m", "warta", *args],
+            env=self.env(**extra_env),
             capture_output=True,
             text=True,
             timeout=300,
@@ -70,6 +83,9 @@ class Demo:
         )
         assert done.returncode == 0, done.stderr + done.stdout
         return done.stdout
+
+    def run(self, **extra_env: str) -> str:
+        return self.warta("demo", "--samples", str(self.samples), **extra_env)
 
     def files(self) -> set[Path]:
         return {p for p in self.outbox.rglob("*") if p.is_file()}
@@ -222,25 +238,12 @@ def test_a_broken_source_is_recorded_and_the_others_still_deliver(demo: Demo) ->
     assert digests
     text = _text_part(digests[0])
     assert "Puspen Kemendagri (contoh)" in text and "KPU RI (contoh)" not in text
-    listing = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "warta",
-            "sources",
-            "--sources",
-            str(demo.samples / "demo" / "sources.toml"),
-        ],
-        env={
-            **os.environ,
-            "WARTA_HOME": str(demo.root / "state"),
-            "WARTA_OUTBOX": str(demo.outbox),
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    # The demo's state is in its own home: listing it is listing that home, with
+    # the demo's sources file as the demo read it (its address filled in).
+    listed = demo.root / "demo-sources.toml"
+    text = (demo.samples / "demo" / "sources.toml").read_text(encoding="utf-8")
+    listed.write_text(text.replace("{demo}", "http://127.0.0.1:9"), encoding="utf-8")
+    listing = demo.warta("sources", "--sources", str(listed), WARTA_HOME=str(demo.home))
     kpu_line = next(line for line in listing.splitlines() if line.startswith("kpu-ri"))
     assert "1 error(s): not an RSS or Atom feed" in kpu_line
 
@@ -256,3 +259,89 @@ def test_demo_people_are_never_mailed_through_a_configured_mail_server(demo: Dem
 
     assert demo.messages("digest"), out
     assert "FAILED" not in out
+
+
+# -- the demo keeps apart from real runs ------------------------------------------------
+
+
+def test_the_demo_keeps_its_own_home_outbox_and_secret_and_says_where(demo: Demo) -> None:
+    out = demo.run()
+
+    assert f"The demo keeps its state in {demo.home} and writes to {demo.outbox}" in out
+    assert f"outbox:            {demo.outbox}" in out
+    assert (demo.home / "warta.db").is_file()
+    assert not (demo.state / "warta.db").exists()
+    assert (demo.home / "secret").read_text() != (demo.state / "secret").read_text()
+    assert demo.messages("digest")
+    assert not [p for p in demo.real_outbox.iterdir() if p != demo.outbox]
+
+
+def test_a_real_run_after_the_demo_starts_from_scratch(demo: Demo) -> None:
+    # The demo fetched kpu-ri and seeded its people; a real sources file with a
+    # source of the same id must still get that source's first run, and only
+    # the install's own people may hear from the real run.
+    demo.run()
+    demo_people = {str(m["To"]) for m in demo.messages()}
+    demo.warta("subscribers", "add", "warga@warga.example")
+
+    with SampleServer(demo.samples) as server:
+        text = (demo.samples / "demo" / "sources.toml").read_text(encoding="utf-8")
+        real_sources = demo.root / "sources.toml"
+        real_sources.write_text(text.replace("{demo}", server.base_url), encoding="utf-8")
+        out = demo.warta("run", "--sources", str(real_sources), "--digest", "today")
+
+    assert "Fetching 6 of 6 sources" in out  # the demo's poll times are not the real ones
+    kpu = next(line for line in out.splitlines() if line.startswith("  KPU RI (contoh):"))
+    assert "recorded without sending (first run)" in kpu, out
+    assert re.search(r"\b1 digests sent\b", out), out
+    sent = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in demo.real_outbox.glob("*.eml")
+    ]
+    assert [str(m["To"]) for m in sent] == ["warga@warga.example"]
+    assert not (demo.real_outbox / "sms").exists()  # the demo's officials are not the install's
+    assert demo_people.isdisjoint(str(m["To"]) for m in sent)
+
+
+def _serve(demo: Demo, *args: str) -> tuple[subprocess.Popen[str], str]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "warta", "serve", "--port", "0", *args],
+        env=demo.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    ready, _, _ = select.select([server.stdout], [], [], 60)
+    assert ready, "serve printed nothing"
+    address = re.search(r"http://127\.0\.0\.1:\d+", server.stdout.readline())
+    assert address, "serve printed no address"
+    return server, address.group(0)
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as refused:
+        return int(refused.code)
+
+
+def test_warta_serve_demo_answers_the_demo_links_as_the_demo_says(demo: Demo) -> None:
+    out = demo.run()
+    assert "warta serve --demo" in out
+    link = demo.messages("digest")[0]["List-Unsubscribe"].strip("<>")
+    path = link.removeprefix("http://127.0.0.1:8025")
+    assert path.startswith("/unsubscribe?"), link
+
+    statuses = {}
+    for args in (("--demo",), ()):
+        server, base = _serve(demo, *args)
+        try:
+            statuses[args] = _status(base + path)
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.communicate(timeout=30)
+
+    assert statuses[("--demo",)] == 200  # the confirmation page
+    assert statuses[()] == 403  # the install's own secret did not sign it

@@ -19,11 +19,21 @@ def register(sub: Subparsers) -> None:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
     serve.add_argument("--port", type=int, default=8025, help="port to listen on (default 8025)")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="answer the links in the demo's messages (the demo keeps its own state)",
+    )
     serve.set_defaults(func=cmd_serve)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from warta.web.serve import serve
 
-    serve(settings(), host=args.host, port=args.port)
+    current = settings()
+    if args.demo:
+        from warta.demo.run import demo_settings
+
+        current = demo_settings(current)
+    serve(current, host=args.host, port=args.port)
     return 0

@@ -3,6 +3,12 @@
 The samples in events/feeds/ are served by a throwaway HTTP server on
 127.0.0.1, so the real fetch path runs (conditional GET, timeouts, body cap),
 and their dates follow the time of the run, so the digest is fresh on any day.
+
+The demo keeps its own state (database and signing secret) in
+<WARTA_HOME>/demo and writes to <WARTA_OUTBOX>/demo. A real `warta run` never
+sees them: a real source with the id of a sample one still gets its first run
+(the demo's state would let its whole archive through), and the demo's
+fictional people never hear from it.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from pathlib import Path
 
 from warta.config.files import events_dir
 from warta.config.people import seed_people
+from warta.config.secret import local_secret
 from warta.config.settings import Settings
 from warta.config.sources import load_sources
 from warta.core.days import jakarta_day
@@ -25,13 +32,28 @@ def latest_digest_preview(outbox: Path) -> Path | None:
     return previews[-1] if previews else None
 
 
+def demo_settings(settings: Settings) -> Settings:
+    """The demo's own settings: its home, outbox and secret beside the install's, never them."""
+    home = settings.home / "demo"
+    return replace(
+        settings,
+        home=home,
+        outbox=settings.outbox / "demo",
+        secret=local_secret(home),
+        # The demo's people are fictional: their mail goes to the outbox folder
+        # even when this install is set up to send through a real mail server.
+        mail="outbox",
+        smtp=None,
+    )
+
+
 def run_demo(
     settings: Settings, *, samples: Path | None = None, progress: Progress = print
 ) -> CycleReport:
+    """One cycle on the samples, under `demo_settings(settings)`."""
     samples = samples or events_dir()
-    # The demo's people are fictional: their mail goes to the outbox folder
-    # even when this install is set up to send through a real mail server.
-    settings = replace(settings, mail="outbox", smtp=None)
+    settings = demo_settings(settings)
+    progress(f"The demo keeps its state in {settings.home} and writes to {settings.outbox}")
     app = build_local(settings)
     try:
         now = app.clock.now()
@@ -74,3 +96,4 @@ def summarize(report: CycleReport, settings: Settings, progress: Progress) -> No
     preview = latest_digest_preview(settings.outbox)
     if preview is not None:
         progress(f"  open the digest:   {preview}")
+    progress("  unsubscribe pages: warta serve --demo")
