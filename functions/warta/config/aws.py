@@ -13,11 +13,13 @@ from urllib.parse import urlsplit
 
 from warta.config.settings import LOOPBACK_HOSTS
 from warta.core.errors import ConfigError
+from warta.core.validate import has_control, shown, url_problem, without_userinfo
 
 _SENDER_ID = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,11}")
 """What carriers accept as an alphanumeric SMS sender id."""
 _SSM_NAME = re.compile(r"[A-Za-z0-9_.\-/]{1,2048}")
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.\-]{3,255}")
+_CONFIGURATION_SET = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,17 +41,23 @@ class AwsSettings:
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
-    value = env.get(name, "").strip()
+    raw = env.get(name, "")
+    value = raw.strip()
     if not value:
         raise ConfigError(f"{name} is required on AWS")
+    if has_control(raw):
+        raise ConfigError(f"{name} must not contain control characters or line breaks")
     return value
 
 
 def _queue_url(env: Mapping[str, str], name: str) -> str:
     raw = _required(env, name)
+    problem = url_problem(raw)
+    if problem is not None:
+        raise ConfigError(f"{name} {problem}, not {shown(without_userinfo(raw))}")
     parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(parts.path) < 2:
-        raise ConfigError(f"{name} must be an SQS queue URL, not {raw!r}")
+    if len(parts.path) < 2 or parts.query or parts.fragment:
+        raise ConfigError(f"{name} must be an SQS queue URL, not {shown(without_userinfo(raw))}")
     if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
         raise ConfigError(f"{name} must use https unless it points at this machine")
     return raw
@@ -71,10 +79,12 @@ def load_aws_settings(
         _required(env, name)
     table = _required(env, "WARTA_TABLE")
     if not _TABLE_NAME.fullmatch(table):
-        raise ConfigError(f"WARTA_TABLE is not a DynamoDB table name: {table!r}")
+        raise ConfigError(f"WARTA_TABLE is not a DynamoDB table name: {shown(table)}")
     parameter = _required(env, "WARTA_SECRET_PARAMETER")
     if not _SSM_NAME.fullmatch(parameter):
-        raise ConfigError(f"WARTA_SECRET_PARAMETER is not an SSM parameter name: {parameter!r}")
+        raise ConfigError(
+            f"WARTA_SECRET_PARAMETER is not an SSM parameter name: {shown(parameter)}"
+        )
     if env.get("WARTA_SECRET"):
         # Two sources of the secret would leave one of them silently ignored.
         raise ConfigError("WARTA_SECRET must not be set on AWS: the secret is read from SSM")
@@ -83,12 +93,18 @@ def load_aws_settings(
         raise ConfigError(
             "WARTA_SMS_SENDER_ID must be 1 to 11 letters and digits, at least one a letter"
         )
+    configuration_set = env.get("WARTA_SES_CONFIGURATION_SET", "").strip() or None
+    if configuration_set is not None and not _CONFIGURATION_SET.fullmatch(configuration_set):
+        raise ConfigError(
+            "WARTA_SES_CONFIGURATION_SET must be 1 to 64 letters, digits, '-' and '_', "
+            f"not {shown(configuration_set)}"
+        )
     return AwsSettings(
         table=table,
         ingest_queue_url=_queue_url(env, "WARTA_INGEST_QUEUE_URL"),
         alert_queue_url=_queue_url(env, "WARTA_ALERT_QUEUE_URL"),
         digest_queue_url=_queue_url(env, "WARTA_DIGEST_QUEUE_URL"),
         secret_parameter=parameter,
-        ses_configuration_set=env.get("WARTA_SES_CONFIGURATION_SET", "").strip() or None,
+        ses_configuration_set=configuration_set,
         sms_sender_id=sender_id,
     )

@@ -11,17 +11,33 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from email.headerregistry import Address
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
 from warta.config.files import default_sources_file
-from warta.config.secret import local_secret
+from warta.config.secret import MIN_SECRET_LENGTH, local_secret
 from warta.core.errors import ConfigError
+from warta.core.validate import (
+    check_mailbox,
+    check_number,
+    has_control,
+    is_host,
+    printable,
+    shown,
+    url_problem,
+    without_userinfo,
+)
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+MAX_SECONDS = 3600.0
+"""Upper bound of every time limit (fetch timeouts and budget, SMTP timeout)."""
+MAX_BATCH_SIZE = 10_000
+MAX_BODY_BYTES = 100 * 1024 * 1024
+MAX_DAYS = 365
+MAX_HOURS = 24 * 365
 
 SmtpSecurity = Literal["starttls", "tls", "none"]
 
@@ -83,36 +99,52 @@ class Settings:
         return parseaddr(self.sender)[1].rpartition("@")[2] or "localhost"
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    *,
+    maximum: float,
+    whole: bool,
+    minimum: float = 1,
+    above_minimum: bool = False,
+) -> float:
     raw = env.get(name)
     if raw is None:
         return default
+    text = raw.strip()
+    kind = "a whole number" if whole else "a number"
+    if not text.isascii():
+        raise ConfigError(f"{name} must be {kind}, not {shown(raw)}")
     try:
-        value = int(raw)
+        value: float = int(text) if whole else float(text)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 1:
-        raise ConfigError(f"{name} must be at least 1")
-    return value
+        raise ConfigError(f"{name} must be {kind}, not {shown(raw)}") from None
+    return check_number(
+        value, name, minimum=minimum, maximum=maximum, whole=whole, above_minimum=above_minimum
+    )
 
 
-def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be more than 0")
-    return value
+def _whole(env: Mapping[str, str], name: str, default: int, maximum: int) -> int:
+    """A whole number from 1 to `maximum`."""
+    return int(_number(env, name, default, maximum=maximum, whole=True))
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A time limit: more than 0 seconds, at most an hour."""
+    return _number(
+        env, name, default, maximum=MAX_SECONDS, whole=False, minimum=0, above_minimum=True
+    )
 
 
 def _public_url(raw: str) -> str:
+    problem = url_problem(raw)
+    if problem is None and ("?" in raw or "#" in raw):
+        # Links are made by appending a path and a query: the base can hold neither.
+        problem = "must not have a query (?) or a fragment (#)"
+    if problem is not None:
+        raise ConfigError(f"WARTA_PUBLIC_URL {problem}, not {shown(without_userinfo(raw))}")
     parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"WARTA_PUBLIC_URL must be an http(s) URL, not {raw!r}")
     if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
         # Mail clients only honour one-click unsubscribe over HTTPS.
         raise ConfigError("WARTA_PUBLIC_URL must use https unless it points at this machine")
@@ -120,23 +152,60 @@ def _public_url(raw: str) -> str:
 
 
 def _sender(raw: str) -> str:
-    name, address = parseaddr(raw)
-    if "@" not in address:
-        raise ConfigError(
-            f"WARTA_SENDER must be an address such as 'Warta <warta@example.id>', not {raw!r}"
-        )
-    local, _, domain = address.rpartition("@")
-    return str(Address(display_name=name, username=local, domain=domain))
+    return str(check_mailbox(raw, "WARTA_SENDER"))
 
 
 def _admin_email(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
-    address = parseaddr(raw)[1]
-    if "@" not in address:
-        # The value itself stays out of the message: addresses are never printed.
-        raise ConfigError("WARTA_ADMIN_EMAIL must be an email address")
-    return address
+    # The value itself stays out of every message: addresses are never printed.
+    return check_mailbox(raw, "WARTA_ADMIN_EMAIL").addr_spec
+
+
+def _secret(env: Mapping[str, str]) -> bytes | None:
+    """WARTA_SECRET when it is set; its value never appears in a message.
+
+    Its length is counted without surrounding blanks, but the key is the value as
+    set, so that links signed before stay valid.
+    """
+    raw = env.get("WARTA_SECRET")
+    if raw is None:
+        return None
+    value = raw.strip()
+    if not value:
+        raise ConfigError("WARTA_SECRET is set but blank; unset it to use the secret file")
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ConfigError(f"WARTA_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+    return raw.encode()
+
+
+def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    if not raw.strip():
+        raise ConfigError(f"{name} is set but blank")
+    return Path(raw)
+
+
+def _writable_folder(path: Path, name: str) -> None:
+    """`path` is a folder Warta can write in, or can be made as one; else ConfigError."""
+    shown_path = printable(str(path))
+    if path.exists():
+        if not path.is_dir():
+            raise ConfigError(f"{name} {shown_path} is not a folder")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ConfigError(f"{name} {shown_path} is not writable")
+        return
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"{name} {shown_path} cannot be made: {printable(str(parent))} is a file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"{name} {shown_path} cannot be made: {printable(str(parent))} is not writable"
+        )
 
 
 _MAILERS: dict[str, Literal["outbox", "smtp"]] = {"outbox": "outbox", "smtp": "smtp"}
@@ -158,12 +227,15 @@ def _smtp(env: Mapping[str, str], mail: str) -> SmtpSettings | None:
         if stray:
             raise ConfigError(f"{stray[0]} is set but WARTA_MAIL is not smtp")
         return None
-    host = env.get("WARTA_SMTP_HOST", "").strip()
+    raw_host = env.get("WARTA_SMTP_HOST", "")
+    host = raw_host.strip()
     if not host:
         raise ConfigError("WARTA_SMTP_HOST is required when WARTA_MAIL=smtp")
-    port = _positive_int(env, "WARTA_SMTP_PORT", 587)
-    if port > 65535:
-        raise ConfigError("WARTA_SMTP_PORT must be at most 65535")
+    if has_control(raw_host) or not is_host(host):
+        raise ConfigError(
+            f"WARTA_SMTP_HOST must be a host name or an IP address, not {shown(raw_host)}"
+        )
+    port = _whole(env, "WARTA_SMTP_PORT", 587, 65535)
     raw_security = env.get("WARTA_SMTP_SECURITY", "starttls")
     security = _SMTP_SECURITY.get(raw_security)
     if security is None:
@@ -182,13 +254,18 @@ def _smtp(env: Mapping[str, str], mail: str) -> SmtpSettings | None:
         raise ConfigError("WARTA_SMTP_PASSWORD is required when WARTA_SMTP_USER is set")
     if password and not username:
         raise ConfigError("WARTA_SMTP_USER is required when WARTA_SMTP_PASSWORD is set")
+    # Both go into the SMTP dialogue: a line break there would be a command of its own.
+    if username and has_control(username):
+        raise ConfigError("WARTA_SMTP_USER must not contain control characters or line breaks")
+    if password and has_control(password):
+        raise ConfigError("WARTA_SMTP_PASSWORD must not contain control characters or line breaks")
     return SmtpSettings(
         host=host,
         port=port,
         security=security,
         username=username,
         password=password,
-        timeout=_positive_float(env, "WARTA_SMTP_TIMEOUT", 30.0),
+        timeout=_seconds(env, "WARTA_SMTP_TIMEOUT", 30.0),
     )
 
 
@@ -201,35 +278,53 @@ def load_settings(
     """Settings from the environment, with local defaults relative to `cwd`.
 
     `secret` is the signing secret when it comes from elsewhere (on AWS, from
-    SSM): then neither WARTA_SECRET nor a local secret file is looked at.
+    SSM): then neither WARTA_SECRET nor a local secret file is looked at, and
+    WARTA_HOME and WARTA_OUTBOX, which only a local install uses, are not
+    checked. Every value is checked before anything is written: a wrong one
+    leaves no secret file and no folder behind.
     """
     env = os.environ if env is None else env
     base = cwd or Path.cwd()
-    home = Path(env.get("WARTA_HOME", base / ".warta"))
-    secret_value = env.get("WARTA_SECRET")
-    if secret_value is not None and len(secret_value) < 32:
-        raise ConfigError("WARTA_SECRET must be at least 32 characters")
-    if secret is None:
-        secret = secret_value.encode() if secret_value else local_secret(home)
+    home = _path(env, "WARTA_HOME", base / ".warta")
+    outbox = _path(env, "WARTA_OUTBOX", base / "outbox")
+    sources_file = _path(env, "WARTA_SOURCES", default_sources_file())
+    secret_setting = _secret(env)
     mail = _mail(env)
     smtp = _smtp(env, mail)
+    public_url = _public_url(env.get("WARTA_PUBLIC_URL", "http://127.0.0.1:8025"))
+    sender = _sender(env.get("WARTA_SENDER", "Warta Pemilu <warta@localhost>"))
+    admin_email = _admin_email(env.get("WARTA_ADMIN_EMAIL"))
+    batch_size = _whole(env, "WARTA_BATCH_SIZE", 100, MAX_BATCH_SIZE)
+    story_days = _whole(env, "WARTA_STORY_WINDOW_DAYS", 3, MAX_DAYS)
+    connect_timeout = _seconds(env, "WARTA_CONNECT_TIMEOUT", 5.0)
+    read_timeout = _seconds(env, "WARTA_READ_TIMEOUT", 10.0)
+    fetch_budget = _seconds(env, "WARTA_FETCH_BUDGET", 30.0)
+    max_body_bytes = _whole(env, "WARTA_MAX_BODY_BYTES", 5 * 1024 * 1024, MAX_BODY_BYTES)
+    failing_hours = _whole(env, "WARTA_ALERT_FAILING_HOURS", 24, MAX_HOURS)
+    quiet_days = _whole(env, "WARTA_QUIET_DAYS", 7, MAX_DAYS)
+    first_run_hours = _whole(env, "WARTA_FIRST_RUN_HOURS", 48, MAX_HOURS)
+    if secret is None:
+        _writable_folder(home, "WARTA_HOME")
+        _writable_folder(outbox, "WARTA_OUTBOX")
+        # The one write of loading settings, made last: the secret file on a first run.
+        secret = secret_setting or local_secret(home)
     return Settings(
         home=home,
-        outbox=Path(env.get("WARTA_OUTBOX", base / "outbox")),
-        sources_file=Path(env.get("WARTA_SOURCES", default_sources_file())),
-        public_url=_public_url(env.get("WARTA_PUBLIC_URL", "http://127.0.0.1:8025")),
-        sender=_sender(env.get("WARTA_SENDER", "Warta Pemilu <warta@localhost>")),
+        outbox=outbox,
+        sources_file=sources_file,
+        public_url=public_url,
+        sender=sender,
         secret=secret,
-        batch_size=_positive_int(env, "WARTA_BATCH_SIZE", 100),
-        story_window=timedelta(days=_positive_int(env, "WARTA_STORY_WINDOW_DAYS", 3)),
-        connect_timeout=_positive_float(env, "WARTA_CONNECT_TIMEOUT", 5.0),
-        read_timeout=_positive_float(env, "WARTA_READ_TIMEOUT", 10.0),
-        fetch_budget=_positive_float(env, "WARTA_FETCH_BUDGET", 30.0),
-        max_body_bytes=_positive_int(env, "WARTA_MAX_BODY_BYTES", 5 * 1024 * 1024),
-        admin_email=_admin_email(env.get("WARTA_ADMIN_EMAIL")),
-        alert_failing_after=timedelta(hours=_positive_int(env, "WARTA_ALERT_FAILING_HOURS", 24)),
-        quiet_after=timedelta(days=_positive_int(env, "WARTA_QUIET_DAYS", 7)),
-        first_run_window=timedelta(hours=_positive_int(env, "WARTA_FIRST_RUN_HOURS", 48)),
+        batch_size=batch_size,
+        story_window=timedelta(days=story_days),
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        fetch_budget=fetch_budget,
+        max_body_bytes=max_body_bytes,
+        admin_email=admin_email,
+        alert_failing_after=timedelta(hours=failing_hours),
+        quiet_after=timedelta(days=quiet_days),
+        first_run_window=timedelta(hours=first_run_hours),
         mail=mail,
         smtp=smtp,
     )

@@ -99,3 +99,34 @@ def test_the_aws_wiring_connects_to_nothing_when_built() -> None:
     )
     assert app.fanout.queues.ingest is not app.fanout.queues.alerts
     assert "s" * 32 not in repr(app.subscriptions) + repr(app.settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("WARTA_INGEST_QUEUE_URL", QUEUE + "ingest\r\nX: y", "must not contain control characters"),
+        ("WARTA_ALERT_QUEUE_URL", "https://sqs.example:99999/1/q", "has a port that is not a number"),
+        ("WARTA_DIGEST_QUEUE_URL", "https://sqs.example/1/q?x=1", "must be an SQS queue URL"),
+        ("WARTA_TABLE", "warta\n", "must not contain control characters or line breaks"),
+        ("WARTA_PUBLIC_URL", "https://warta.example\n", "must not contain control characters"),
+        ("WARTA_SES_CONFIGURATION_SET", "warta mail", "must be 1 to 64 letters"),
+        ("WARTA_SES_CONFIGURATION_SET", "warta\x1b[2J", "must be 1 to 64 letters"),
+    ],
+)  # fmt: skip
+def test_values_with_control_characters_or_bad_parts_are_named_on_one_line(
+    name: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_aws_settings({**ENV, name: value})
+    assert str(raised.value).startswith(name)
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value) and "\x1b" not in str(raised.value)
+
+
+def test_a_queue_url_with_credentials_is_refused_without_showing_them() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_aws_settings(
+            {**ENV, "WARTA_INGEST_QUEUE_URL": "https://akses:rahasia@sqs.example/1/q"}
+        )
+    assert str(raised.value).startswith("WARTA_INGEST_QUEUE_URL must not carry a user name")
+    assert "rahasia" not in str(raised.value) and "akses" not in str(raised.value)
