@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from warta.core.errors import StoreError
-from warta.core.model import Authority, StorySource
+from warta.core.model import Authority, Page, StorySource
 
 
 def timestamp(value: datetime) -> str:
@@ -66,6 +66,26 @@ def signature_to_json(signature: Iterable[int]) -> str:
 
 def signature_from_json(text: str) -> tuple[int, ...]:
     return tuple(int(v) for v in json.loads(text))
+
+
+class _Listed(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_L = TypeVar("_L", bound=_Listed)
+
+
+def to_page(rows: Sequence[_L], limit: int) -> Page[_L]:
+    """A page from up to `limit` + 1 rows read after the cursor's id.
+
+    The extra row only tells that a next page exists: then the page keeps `limit`
+    rows and its cursor carries the last id kept; otherwise the cursor is None.
+    """
+    if len(rows) > limit:
+        kept = rows[:limit]
+        return Page(items=tuple(kept), cursor=encode_cursor(kept[-1].id))
+    return Page(items=tuple(rows), cursor=None)
 
 
 def encode_cursor(last_id: str) -> str:

@@ -606,7 +606,7 @@ class DynamoDbStore:
     ) -> Page[Subscriber]:
         partition = _SUBSTATUS + SubscriberStatus(status).value
         rows = self._index_page("subscribers_page", partition, _subscriber_key, cursor, limit)
-        return self._to_page([_subscriber_from_row(r) for r in rows], limit)
+        return codecs.to_page([_subscriber_from_row(r) for r in rows], limit)
 
     def put_official(self, official: Official) -> None:
         self._call("put_official", "put_item", Item=_official_to_row(official))
@@ -617,7 +617,7 @@ class DynamoDbStore:
 
     def officials_page(self, *, cursor: str | None = None, limit: int = 100) -> Page[Official]:
         rows = self._index_page("officials_page", _ACTIVE_OFFICIALS, _official_key, cursor, limit)
-        return self._to_page([_official_from_row(r) for r in rows], limit)
+        return codecs.to_page([_official_from_row(r) for r in rows], limit)
 
     def _index_page(
         self,
@@ -656,13 +656,6 @@ class DynamoDbStore:
             if start is None:
                 break
         return rows
-
-    @staticmethod
-    def _to_page(rows: list[Any], limit: int) -> Page[Any]:
-        if len(rows) > limit:
-            kept = rows[:limit]
-            return Page(items=tuple(kept), cursor=codecs.encode_cursor(kept[-1].id))
-        return Page(items=tuple(rows), cursor=None)
 
     # -- sent ledger -----------------------------------------------------------------------
 

@@ -11,12 +11,11 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
 
 from warta.adapters import codecs
 from warta.core.errors import StoreError
@@ -33,8 +32,6 @@ from warta.core.model import (
 )
 
 log = logging.getLogger(__name__)
-
-_T = TypeVar("_T")
 
 BUSY_TIMEOUT_S = 10.0
 """How long a writer waits for another process's write lock before failing."""
@@ -578,7 +575,7 @@ class SqliteStore:
             cursor,
             limit,
         )
-        return self._to_page([_subscriber_from_row(r) for r in rows], limit, lambda s: s.id)
+        return codecs.to_page([_subscriber_from_row(r) for r in rows], limit)
 
     def put_official(self, official: Official) -> None:
         with self._write("put_official") as conn:
@@ -611,7 +608,7 @@ class SqliteStore:
             cursor,
             limit,
         )
-        return self._to_page([_official_from_row(r) for r in rows], limit, lambda o: o.id)
+        return codecs.to_page([_official_from_row(r) for r in rows], limit)
 
     def _page(
         self, op: str, sql: str, key: str | int, cursor: str | None, limit: int
@@ -625,13 +622,6 @@ class SqliteStore:
             # One row more than asked tells whether a next page exists, so the last
             # page comes back with cursor None instead of an empty extra page.
             return conn.execute(sql, (key, after, limit + 1)).fetchall()
-
-    @staticmethod
-    def _to_page(rows: list[_T], limit: int, id_of: Callable[[_T], str]) -> Page[_T]:
-        if len(rows) > limit:
-            kept = rows[:limit]
-            return Page(items=tuple(kept), cursor=codecs.encode_cursor(id_of(kept[-1])))
-        return Page(items=tuple(rows), cursor=None)
 
     # -- sent ledger -----------------------------------------------------------------------
 
