@@ -1,4 +1,21 @@
-"""Subscribers and officials from a TOML file (the demo's people, or an admin's import)."""
+"""Subscribers and officials from a TOML file (the demo's people, or an admin's import).
+
+    [[subscriber]]
+    email = "nama@contoh.id"
+    name = "Nama"                  # optional
+    regions = ["national", "35.71"]
+
+    [[official]]
+    id = "kpu-kota-kediri-humas"   # lower-case letters, digits, '-', '_', '.'
+    name = "Nama"
+    role = "Staf Humas KPU Kota Kediri"
+    region = "35.71"               # 'national' or a Kemendagri code
+    email = "humas@contoh.id"      # an email, a phone number, or both
+    phone = "+6281234567890"       # E.164
+
+Every field is checked as the file is read; a mistake names the person by
+their place in the file (never by address or number) and the field.
+"""
 
 from __future__ import annotations
 
@@ -8,56 +25,95 @@ from pathlib import Path
 from typing import Any
 
 from warta.core.errors import ConfigError
-from warta.core.identity import normalize_email, subscriber_id
+from warta.core.identity import subscriber_id
 from warta.core.model import NATIONAL, Official, Subscriber, SubscriberStatus
 from warta.core.ports import Store
+from warta.core.validate import (
+    check_email,
+    check_id,
+    check_phone,
+    check_region,
+    check_text,
+    printable,
+)
+
+MAX_REGIONS = 100
+"""More regions than a person could follow is a mistake in the file."""
+
+_SUBSCRIBER_FIELDS = frozenset({"email", "name", "regions"})
+_OFFICIAL_FIELDS = frozenset({"id", "name", "role", "region", "email", "phone"})
 
 
-def _subscriber(raw: dict[str, Any], where: str, now: datetime) -> Subscriber:
-    email = raw.get("email")
-    if not isinstance(email, str) or "@" not in email:
+def _known_fields(raw: Any, where: str, known: frozenset[str]) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: must be a table")
+    unknown = set(raw) - known
+    if unknown:
+        names = ", ".join(sorted(printable(name) for name in unknown))
+        raise ConfigError(f"{where}: unknown field(s) {names}")
+    return raw
+
+
+def _subscriber(raw: Any, where: str, now: datetime) -> Subscriber:
+    raw = _known_fields(raw, where, _SUBSCRIBER_FIELDS)
+    if raw.get("email") is None:
         raise ConfigError(f"{where}: email is required")
+    email = check_email(raw["email"], f"{where}: email")
     regions = raw.get("regions", [NATIONAL])
-    if not isinstance(regions, list) or not regions:
-        raise ConfigError(f"{where}: regions must be a non-empty list")
+    if not isinstance(regions, list) or not regions or len(regions) > MAX_REGIONS:
+        raise ConfigError(f"{where}: regions must be a non-empty list of region codes")
+    name = raw.get("name")
     return Subscriber(
         id=subscriber_id(email),
-        email=normalize_email(email),
+        email=email,
         status=SubscriberStatus.ACTIVE,
-        regions=tuple(str(r) for r in regions),
-        name=raw.get("name"),
+        regions=tuple(check_region(r, f"{where}: regions") for r in regions),
+        name=None if name is None else check_text(name, f"{where}: name"),
         created_at=now,
     )
 
 
-def _official(raw: dict[str, Any], where: str) -> Official:
+def _official(raw: Any, where: str) -> Official:
+    raw = _known_fields(raw, where, _OFFICIAL_FIELDS)
     for required in ("id", "name", "role", "region"):
         if not isinstance(raw.get(required), str):
             raise ConfigError(f"{where}: {required} is required")
-    if not raw.get("email") and not raw.get("phone"):
+    email, phone = raw.get("email"), raw.get("phone")
+    if not email and not phone:
         raise ConfigError(f"{where}: an official needs an email or a phone number")
     return Official(
-        id=raw["id"],
-        name=raw["name"],
-        role=raw["role"],
-        region=raw["region"],
-        email=normalize_email(raw["email"]) if raw.get("email") else None,
-        phone=raw.get("phone"),
+        id=check_id(raw["id"], f"{where}: id"),
+        name=check_text(raw["name"], f"{where}: name"),
+        role=check_text(raw["role"], f"{where}: role"),
+        region=check_region(raw["region"], f"{where}: region"),
+        email=check_email(email, f"{where}: email") if email else None,
+        phone=check_phone(phone, f"{where}: phone") if phone else None,
     )
 
 
 def load_people(path: Path, now: datetime) -> tuple[list[Subscriber], list[Official]]:
+    shown_path = printable(str(path))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read {shown_path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {shown_path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"cannot read {shown_path}: {exc}") from None
+    tables: dict[str, list[Any]] = {}
+    for key in ("subscriber", "official"):
+        entries = data.get(key, [])
+        if not isinstance(entries, list):
+            raise ConfigError(f"{shown_path}: people are written as [[{key}]] tables")
+        tables[key] = entries
     subscribers = [
-        _subscriber(raw, f"{path}: subscriber #{n}", now)
-        for n, raw in enumerate(data.get("subscriber", []), start=1)
+        _subscriber(raw, f"{shown_path}: subscriber #{n}", now)
+        for n, raw in enumerate(tables["subscriber"], start=1)
     ]
     officials = [
-        _official(raw, f"{path}: official #{n}")
-        for n, raw in enumerate(data.get("official", []), start=1)
+        _official(raw, f"{shown_path}: official #{n}")
+        for n, raw in enumerate(tables["official"], start=1)
     ]
     return subscribers, officials
 

@@ -47,6 +47,7 @@ is Store state, never an edit to this file.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from pathlib import Path
@@ -56,10 +57,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from warta.core.days import JAKARTA_NAME
 from warta.core.errors import ConfigError
 from warta.core.model import NATIONAL, Authority, Source, SourceKind
+from warta.core.validate import (
+    check_region,
+    check_text,
+    is_id,
+    printable,
+    shown,
+    url_problem,
+    without_userinfo,
+)
 from warta.ingest import html_source, json_source
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-_REGION = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+MAX_POLL_MINUTES = 7 * 24 * 60
+_SCHEMES = ("http://", "https://")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+"""A placeholder of a URL template, such as {demo}."""
+_ZONE = re.compile(r"[A-Za-z0-9_+\-]{1,32}(?:/[A-Za-z0-9_+\-]{1,32}){0,2}", re.ASCII)
+"""The shape of an IANA zone name (Asia/Jakarta, UTC, America/Argentina/Buenos_Aires)."""
+_ID_SHOWN = 64
 _KNOWN = {
     "id", "name", "url", "kind", "authority", "region", "enabled", "timezone",
     "poll_minutes", "allow_addresses", "comment", "extract",
@@ -96,43 +111,99 @@ def parse_extract(where: str, kind: SourceKind, raw: Any) -> dict[str, str]:
     return {key: value.strip() for key, value in raw.items()}
 
 
+def _url(where: str, template: str, substitutions: dict[str, str]) -> str:
+    """The source's URL with its placeholders filled, checked before and after filling.
+
+    Only the demo's sources file has placeholders ({demo}): the literal part of
+    a template must already say http(s), or start with a placeholder that is
+    filled with an http(s) address. A URL is quoted without its credentials,
+    and a URL carrying any is refused.
+    """
+    url = template
+    for key, value in substitutions.items():
+        url = url.replace("{" + key + "}", value)
+    first = _PLACEHOLDER.match(template)
+    if first is not None and first.group(1) in substitutions:
+        if not substitutions[first.group(1)].lower().startswith(_SCHEMES):
+            raise ConfigError(
+                f"{where}: url placeholder {first.group(0)} is not filled with an "
+                "http:// or https:// address"
+            )
+    elif not template.lower().startswith(_SCHEMES):
+        raise ConfigError(f"{where}: url must start with http:// or https://")
+    left = _PLACEHOLDER.search(url)
+    if left is not None or "{" in url or "}" in url:
+        named = f" {printable(left.group(0))}" if left is not None else ""
+        raise ConfigError(f"{where}: url placeholder{named} is not filled in")
+    problem = url_problem(url)
+    if problem is not None:
+        raise ConfigError(f"{where}: url {problem}: {shown(without_userinfo(url))}")
+    return url
+
+
+def _allow_addresses(where: str, raw: Any) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(a, str) for a in raw):
+        raise ConfigError(f"{where}: allow_addresses must be a list of addresses")
+    for entry in raw:
+        try:
+            if "/" in entry:
+                ipaddress.ip_network(entry, strict=False)
+            else:
+                ipaddress.ip_address(entry)
+        except ValueError:
+            raise ConfigError(
+                f"{where}: allow_addresses entry {shown(entry)} is not an IP address or network"
+            ) from None
+    return tuple(raw)
+
+
+def _timezone(where: str, raw: Any) -> str:
+    if not isinstance(raw, str) or not _ZONE.fullmatch(raw):
+        raise ConfigError(f"{where}: unknown timezone {shown(raw)}")
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(f"{where}: unknown timezone {shown(raw)}") from None
+    return raw
+
+
 def parse_source(raw: dict[str, Any], where: str, substitutions: dict[str, str]) -> Source:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: a source is a [[source]] table")
     unknown = set(raw) - _KNOWN
     if unknown:
-        raise ConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+        names = ", ".join(sorted(printable(name) for name in unknown))
+        raise ConfigError(f"{where}: unknown field(s) {names}")
     for required in ("id", "name", "url", "authority"):
         if not isinstance(raw.get(required), str) or not raw[required].strip():
             raise ConfigError(f"{where}: {required} is required and must be a non-empty string")
     source_id = raw["id"]
-    where = f"{where} ({source_id})"
-    if not _ID.match(source_id):
-        raise ConfigError(f"{where}: id must be lower-case letters, digits and '-'")
-    url = raw["url"]
-    for key, value in substitutions.items():
-        url = url.replace("{" + key + "}", value)
-    if not url.startswith(("http://", "https://", "file:")) and "{" not in url:
-        raise ConfigError(f"{where}: url must start with http:// or https://")
-    region = str(raw.get("region", NATIONAL))
-    if region != NATIONAL and not _REGION.match(region):
-        raise ConfigError(f"{where}: region {region!r} is neither 'national' nor a Kemendagri code")
-    zone = str(raw.get("timezone", JAKARTA_NAME))
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{where}: unknown timezone {zone!r}") from None
+    shown_id = printable(source_id) if len(source_id) <= _ID_SHOWN else shown(source_id)
+    where = f"{where} ({shown_id})"
+    if not is_id(source_id):
+        raise ConfigError(
+            f"{where}: id must be lower-case letters, digits, '-', '_' or '.' "
+            "(1 to 64, starting with a letter or digit)"
+        )
+    name = check_text(raw["name"], f"{where}: name")
+    url = _url(where, raw["url"], substitutions)
+    region = check_region(raw.get("region", NATIONAL), f"{where}: region")
+    zone = _timezone(where, raw.get("timezone", JAKARTA_NAME))
     poll = raw.get("poll_minutes", 30)
-    if not isinstance(poll, int) or poll < 1:
-        raise ConfigError(f"{where}: poll_minutes must be a whole number of minutes, at least 1")
+    # TOML keeps true apart from 1 and 30.0 apart from 30, but Python's bool is an int.
+    if isinstance(poll, bool) or not isinstance(poll, int) or not 1 <= poll <= MAX_POLL_MINUTES:
+        raise ConfigError(
+            f"{where}: poll_minutes must be a whole number of minutes, "
+            f"from 1 to {MAX_POLL_MINUTES} (a week)"
+        )
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{where}: enabled must be true or false")
-    allow = raw.get("allow_addresses", [])
-    if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
-        raise ConfigError(f"{where}: allow_addresses must be a list of addresses")
+    allow = _allow_addresses(where, raw.get("allow_addresses", []))
     kind = _choice(where, "kind", raw.get("kind", "rss"), SourceKind)
     return Source(
         id=source_id,
-        name=raw["name"].strip(),
+        name=name,
         url=url,
         authority=_choice(where, "authority", raw["authority"], Authority),
         region=region,
@@ -140,7 +211,7 @@ def parse_source(raw: dict[str, Any], where: str, substitutions: dict[str, str])
         enabled=enabled,
         timezone=zone,
         poll_minutes=poll,
-        allow_addresses=tuple(allow),
+        allow_addresses=allow,
         extract=parse_extract(where, kind, raw.get("extract")),
     )
 
@@ -168,8 +239,13 @@ def parse_sources(
 
 
 def load_sources(path: Path, substitutions: dict[str, str] | None = None) -> list[Source]:
+    shown_path = printable(str(path))
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"cannot read sources file {shown_path}: not UTF-8 text (byte {exc.start})"
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read sources file {path}: {exc.strerror}") from None
-    return parse_sources(text, str(path), substitutions)
+        raise ConfigError(f"cannot read sources file {shown_path}: {exc.strerror}") from None
+    return parse_sources(text, shown_path, substitutions)

@@ -150,14 +150,16 @@ def check_number(
 
 
 def _one_address(value: object, field: str, *, display_name: bool) -> Address:
-    if not isinstance(value, str) or not value.strip():
+    form = "'Name <nama@contoh.id>' or 'nama@contoh.id'" if display_name else "'nama@contoh.id'"
+    refused = ConfigError(f"{field} must be exactly one email address such as {form}")
+    if value is None or (isinstance(value, str) and not value.strip()):
         raise ConfigError(f"{field} is required")
+    if not isinstance(value, str):
+        raise refused
     if has_control(value):
         # A CR or LF in an address is a header injection; nothing else needs one.
         raise ConfigError(f"{field} must not contain control characters or line breaks")
     value = value.strip()
-    form = "'Name <nama@contoh.id>' or 'nama@contoh.id'" if display_name else "'nama@contoh.id'"
-    refused = ConfigError(f"{field} must be exactly one email address such as {form}")
     # Exactly one '@': two addresses, or a display name dressed as an address
     # ('"kpu@kpu.go.id" <x@elsewhere>'), always bring a second one.
     if value.count("@") != 1:

@@ -52,7 +52,10 @@ def address_allowed(address: str, allowed: Iterable[str]) -> bool:
 
 
 def _same_address(ip: Address, text: str) -> bool:
+    """`ip` is the address `text`, or inside the network `text` (10.1.0.0/16)."""
     try:
+        if "/" in text:
+            return ip in ipaddress.ip_network(text, strict=False)
         return ip == ipaddress.ip_address(text)
     except ValueError:
         return False
