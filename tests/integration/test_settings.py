@@ -234,3 +234,58 @@ def test_a_good_setup_still_runs(tmp_path: Path) -> None:
 
     assert done.returncode == 0, done.stderr + done.stdout
     assert (tmp_path / "state" / "warta.db").exists()
+
+
+OFFICIAL = {
+    "--id": "kpu-kediri",
+    "--name": "Sri",
+    "--role": "Ketua KPU",
+    "--region": "35.71",
+    "--email": "sri@kpu.example.id",
+    "--phone": "+6281234567890",
+}
+
+
+def warta(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "warta", *args],
+        env=clean_env(state),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (("subscribers", "add", "warga@warga.example", "--region", "jatim"), "--region 'jatim'"),
+        (("subscribers", "add", "warga@warga.example", "--region", "35.7"), "--region '35.7'"),
+        (("subscribers", "add", "warga@warga.example, lain@warga.example"), "address"),
+        (("subscribers", "add", "warga@warga.example\r\nBcc: lain@warga.example"), "address"),
+        (("officials", "add", *sum(({**OFFICIAL, "--id": "KPU Kediri"}).items(), ())), "--id"),
+        (("officials", "add", *sum(({**OFFICIAL, "--id": "kpu\x1b[2J"}).items(), ())), "--id"),
+        (("officials", "add", *sum(({**OFFICIAL, "--region": "35.71.1"}).items(), ())), "--region"),
+        (("officials", "add", *sum(({**OFFICIAL, "--phone": "0812345"}).items(), ())), "--phone"),
+        (("officials", "add", *sum(({**OFFICIAL, "--email": "a@b.id, c@d.id"}).items(), ())), "--email"),
+        (("officials", "add", *sum(({**OFFICIAL, "--name": "Sri\nBcc"}).items(), ())), "--name"),
+    ],
+)  # fmt: skip
+def test_people_added_on_the_command_line_are_checked_first(
+    tmp_path: Path, args: tuple[str, ...], names: str
+) -> None:
+    done = warta(tmp_path / "state", *args)
+
+    assert_refused(done, Case(names, hidden=("lain@warga.example", "0812345")))
+    assert not (tmp_path / "state" / "warta.db").exists()
+
+
+def test_people_added_on_the_command_line_with_good_values_are_stored(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    added = warta(state, "subscribers", "add", "warga@warga.example", "--region", "35.71.01")
+    official = warta(state, "officials", "add", *sum(OFFICIAL.items(), ()))
+
+    assert added.returncode == 0, added.stderr
+    assert official.returncode == 0, official.stderr
+    assert (state / "warta.db").exists()

@@ -10,6 +10,7 @@ from warta.cli.common import settings
 from warta.core.errors import ConfigError
 from warta.core.identity import normalize_email, subscriber_id
 from warta.core.model import NATIONAL, Official, Subscriber
+from warta.core.validate import check_email, check_id, check_phone, check_region, check_text
 
 if TYPE_CHECKING:
     from warta.cli.common import Subparsers
@@ -40,6 +41,9 @@ def cmd_subscribers_add(args: argparse.Namespace) -> int:
 
     if "@" not in args.email:
         raise ConfigError(f"{args.email!r} is not an email address")
+    check_email(args.email, "the subscriber's address")
+    for region in args.region or []:
+        check_region(region, "--region")
     with open_store(settings()) as store:
         store.put_subscriber(
             Subscriber(
@@ -58,6 +62,14 @@ def cmd_officials_add(args: argparse.Namespace) -> int:
 
     if not args.email and not args.phone:
         raise ConfigError("an official needs --email or --phone")
+    check_id(args.id, "--id")
+    check_text(args.name, "--name")
+    check_text(args.role, "--role")
+    check_region(args.region, "--region")
+    if args.email:
+        check_email(args.email, "--email")
+    if args.phone:
+        check_phone(args.phone, "--phone")
     with open_store(settings()) as store:
         store.put_official(
             Official(
