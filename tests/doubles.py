@@ -146,7 +146,7 @@ class RecordingNotifier:
     fail_for: set[str] = field(default_factory=set)
     temporary: bool = False
 
-    def notify(self, phone: str, text: str) -> str:
+    def notify(self, phone: str, text: str, *, key: str | None = None) -> str:
         if phone in self.fail_for:
             raise SendError("provider refused the SMS", temporary=self.temporary)
         self.sent.append((phone, text))

@@ -180,6 +180,7 @@ def assemble(
         clock=clock,
         mailer=mailer,
         notifier=notifier,
+        lease=settings.send_lease,
         letterhead=Letterhead(
             sender=settings.sender,
             domain=settings.sender_domain,

@@ -16,6 +16,7 @@ from typing import TypeVar
 from warta.core.model import (
     NATIONAL,
     Authority,
+    Claim,
     Item,
     Official,
     Page,
@@ -143,12 +144,12 @@ def assert_utc(value: datetime | None) -> None:
     assert value.utcoffset() == timedelta(0)
 
 
-def run_together(workers: list[Callable[[], bool]]) -> list[bool]:
-    """Start all workers at the same instant; return their answers."""
+def run_together(workers: list[Callable[[], object]]) -> list[object]:
+    """Start all workers at the same instant; return their answers as they gave them."""
     barrier = threading.Barrier(len(workers))
-    results: list[bool | BaseException] = [False] * len(workers)
+    results: list[object] = [None] * len(workers)
 
-    def run(index: int, work: Callable[[], bool]) -> None:
+    def run(index: int, work: Callable[[], object]) -> None:
         barrier.wait()
         try:
             results[index] = work()
@@ -162,7 +163,7 @@ def run_together(workers: list[Callable[[], bool]]) -> list[bool]:
         thread.join(timeout=60)
     errors = [r for r in results if isinstance(r, BaseException)]
     assert not errors, errors
-    return [bool(r) for r in results]
+    return results
 
 
 # -- items -------------------------------------------------------------------------
@@ -623,7 +624,7 @@ def test_an_unclaimed_send_is_none(store: Store) -> None:
 
 
 def test_first_claim_of_a_send_wins_and_is_pending(store: Store) -> None:
-    assert store.claim_send("digest", "2024-02-14", "sub-001", now=T0) is True
+    assert store.claim_send("digest", "2024-02-14", "sub-001", now=T0) is Claim.NEW
     record = store.get_send("digest", "2024-02-14", "sub-001")
     assert record is not None
     assert (record.kind, record.key, record.recipient_id) == ("digest", "2024-02-14", "sub-001")
@@ -634,8 +635,11 @@ def test_first_claim_of_a_send_wins_and_is_pending(store: Store) -> None:
 
 
 def test_second_claim_of_same_send_is_refused(store: Store) -> None:
-    assert store.claim_send("digest", "2024-02-14", "sub-001", now=T0) is True
-    assert store.claim_send("digest", "2024-02-14", "sub-001", now=T0 + timedelta(days=1)) is False
+    assert store.claim_send("digest", "2024-02-14", "sub-001", now=T0) is Claim.NEW
+    assert (
+        store.claim_send("digest", "2024-02-14", "sub-001", now=T0 + timedelta(days=1))
+        is Claim.HELD
+    )
     record = store.get_send("digest", "2024-02-14", "sub-001")
     assert record is not None
     assert record.claimed_at == T0
@@ -666,7 +670,10 @@ def test_completed_send_shows_its_message_id_and_time(store: Store) -> None:
 def test_completed_send_cannot_be_claimed_again(store: Store) -> None:
     store.claim_send("digest", "2024-02-14", "sub-001", now=T0)
     store.complete_send("digest", "2024-02-14", "sub-001", message_id="m1", now=T0)
-    assert store.claim_send("digest", "2024-02-14", "sub-001", now=T0 + timedelta(days=1)) is False
+    assert (
+        store.claim_send("digest", "2024-02-14", "sub-001", now=T0 + timedelta(days=1))
+        is Claim.DONE
+    )
 
 
 def test_released_claim_can_be_claimed_again(store: Store) -> None:
@@ -674,7 +681,7 @@ def test_released_claim_can_be_claimed_again(store: Store) -> None:
     store.release_send("digest", "2024-02-14", "sub-001")
     assert store.get_send("digest", "2024-02-14", "sub-001") is None
     later = T0 + timedelta(minutes=10)
-    assert store.claim_send("digest", "2024-02-14", "sub-001", now=later) is True
+    assert store.claim_send("digest", "2024-02-14", "sub-001", now=later) is Claim.NEW
     record = store.get_send("digest", "2024-02-14", "sub-001")
     assert record is not None
     assert record.claimed_at == later
@@ -688,13 +695,13 @@ def test_release_after_completion_keeps_the_send(store: Store) -> None:
     assert record is not None
     assert record.status is SendStatus.SENT
     assert record.message_id == "m1"
-    assert store.claim_send("digest", "2024-02-14", "sub-001", now=T0) is False
+    assert store.claim_send("digest", "2024-02-14", "sub-001", now=T0) is Claim.DONE
 
 
 def test_releasing_an_unclaimed_send_is_harmless(store: Store) -> None:
     store.release_send("digest", "2024-02-14", "sub-001")
     assert store.get_send("digest", "2024-02-14", "sub-001") is None
-    assert store.claim_send("digest", "2024-02-14", "sub-001", now=T0) is True
+    assert store.claim_send("digest", "2024-02-14", "sub-001", now=T0) is Claim.NEW
 
 
 def test_release_touches_only_its_own_send(store: Store) -> None:
@@ -704,6 +711,49 @@ def test_release_touches_only_its_own_send(store: Store) -> None:
     assert store.get_send("digest", "2024-02-14", "sub-002") is not None
 
 
+def test_a_claim_whose_lease_ran_out_is_taken_over_once(store: Store) -> None:
+    lease = timedelta(minutes=5)
+    assert store.claim_send("digest", "2024-02-14", "sub-001", now=T0, lease=lease) is Claim.NEW
+    # Within the lease the first sender may still be sending.
+    within = T0 + timedelta(minutes=4)
+    assert store.claim_send("digest", "2024-02-14", "sub-001", now=within, lease=lease) is (
+        Claim.HELD
+    )
+    # After it, that sender is taken for dead: the claim is made anew, once.
+    later = T0 + timedelta(minutes=6)
+    taken = store.claim_send("digest", "2024-02-14", "sub-001", now=later, lease=lease)
+    assert taken is Claim.TAKEN_OVER
+    assert store.claim_send("digest", "2024-02-14", "sub-001", now=later, lease=lease) is (
+        Claim.HELD
+    )
+    record = store.get_send("digest", "2024-02-14", "sub-001")
+    assert record is not None
+    assert (record.status, record.claimed_at) == (SendStatus.PENDING, later)
+
+
+def test_without_a_lease_a_pending_claim_is_never_taken_over(store: Store) -> None:
+    store.claim_send("digest", "2024-02-14", "sub-001", now=T0)
+    years = T0 + timedelta(days=3650)
+    assert store.claim_send("digest", "2024-02-14", "sub-001", now=years) is Claim.HELD
+
+
+def test_a_completed_send_is_never_taken_over(store: Store) -> None:
+    store.claim_send("digest", "2024-02-14", "sub-001", now=T0, lease=timedelta(seconds=1))
+    store.complete_send("digest", "2024-02-14", "sub-001", message_id="m1", now=T0)
+    later = T0 + timedelta(days=1)
+    assert store.claim_send(
+        "digest", "2024-02-14", "sub-001", now=later, lease=timedelta(seconds=1)
+    ) is (Claim.DONE)
+    record = store.get_send("digest", "2024-02-14", "sub-001")
+    assert record is not None
+    assert (record.status, record.message_id) == (SendStatus.SENT, "m1")
+
+
+def test_claims_answer_true_only_when_the_caller_may_send() -> None:
+    assert [bool(c) for c in Claim] == [True, True, False, False]
+    assert list(Claim) == [Claim.NEW, Claim.TAKEN_OVER, Claim.HELD, Claim.DONE]
+
+
 def test_completing_a_send_without_a_claim_still_records_it(store: Store) -> None:
     # The message went out; recording it is what prevents sending it twice.
     store.complete_send("alert-sms", "story-1", "off-001", message_id="sms-1", now=T0)
@@ -711,7 +761,7 @@ def test_completing_a_send_without_a_claim_still_records_it(store: Store) -> Non
     assert record is not None
     assert record.status is SendStatus.SENT
     assert record.message_id == "sms-1"
-    assert store.claim_send("alert-sms", "story-1", "off-001", now=T0) is False
+    assert store.claim_send("alert-sms", "story-1", "off-001", now=T0) is Claim.DONE
 
 
 # -- several handles and threads ------------------------------------------------------------
@@ -721,8 +771,8 @@ def test_a_claim_made_through_one_handle_is_refused_through_another(
     open_store: Callable[[], Store],
 ) -> None:
     first, second = open_store(), open_store()
-    assert first.claim_send("digest", "2024-02-14", "sub-001", now=T0) is True
-    assert second.claim_send("digest", "2024-02-14", "sub-001", now=T0) is False
+    assert first.claim_send("digest", "2024-02-14", "sub-001", now=T0) is Claim.NEW
+    assert second.claim_send("digest", "2024-02-14", "sub-001", now=T0) is Claim.HELD
     first.complete_send("digest", "2024-02-14", "sub-001", message_id="m1", now=T0)
     record = second.get_send("digest", "2024-02-14", "sub-001")
     assert record is not None
@@ -736,7 +786,7 @@ def test_exactly_one_of_many_threads_with_their_own_handles_wins_a_claim(
     results = run_together(
         [partial(s.claim_send, "digest", "2024-02-14", "sub-001", now=T0) for s in stores]
     )
-    assert results.count(True) == 1
+    assert sorted(results) == sorted([Claim.NEW] + [Claim.HELD] * 11)
     record = stores[0].get_send("digest", "2024-02-14", "sub-001")
     assert record is not None
     assert record.status is SendStatus.PENDING
@@ -746,7 +796,23 @@ def test_exactly_one_of_many_threads_sharing_a_handle_wins_a_claim(store: Store)
     results = run_together(
         [lambda: store.claim_send("alert-sms", "story-1", "off-001", now=T0) for _ in range(12)]
     )
-    assert results.count(True) == 1
+    assert sorted(results) == sorted([Claim.NEW] + [Claim.HELD] * 11)
+
+
+def test_exactly_one_of_many_threads_takes_over_a_dead_claim(
+    open_store: Callable[[], Store],
+) -> None:
+    stores = [open_store() for _ in range(8)]
+    lease = timedelta(minutes=5)
+    stores[0].claim_send("digest", "2024-02-14", "sub-001", now=T0, lease=lease)
+    later = T0 + timedelta(minutes=10)
+    results = run_together(
+        [
+            partial(s.claim_send, "digest", "2024-02-14", "sub-001", now=later, lease=lease)
+            for s in stores
+        ]
+    )
+    assert sorted(results) == sorted([Claim.TAKEN_OVER] + [Claim.HELD] * 7)
 
 
 def test_each_recipient_is_claimed_once_under_contention(

@@ -227,7 +227,13 @@ def test_schedule_queues_each_due_source_once_and_ingest_takes_them_all(aws: Aws
     summary, answer = tick(aws)
 
     # requeued_alerts: the schedule's sweep for lost alerts finds none on a first run.
-    assert summary == {"sources": 6, "due": 6, "requeued_alerts": 0, "problems": 0}
+    assert summary == {
+        "sources": 6,
+        "due": 6,
+        "requeued_alerts": 0,
+        "resumed_digests": [],
+        "problems": 0,
+    }
     assert answer == {"batchItemFailures": []}
     again = schedule.handler({}, CONTEXT)
     assert again["due"] == 0  # every source was fetched: none is due for a while

@@ -29,12 +29,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from warta.adapters import aws, codecs
 from warta.core.errors import StoreError, ThrottledError
 from warta.core.model import (
+    Claim,
     Item,
     Official,
     Page,
@@ -659,7 +660,15 @@ class DynamoDbStore:
 
     # -- sent ledger -----------------------------------------------------------------------
 
-    def claim_send(self, kind: str, key: str, recipient_id: str, *, now: datetime) -> bool:
+    def claim_send(
+        self,
+        kind: str,
+        key: str,
+        recipient_id: str,
+        *,
+        now: datetime,
+        lease: timedelta | None = None,
+    ) -> Claim:
         row = {
             **_send_key(kind, key, recipient_id),
             "kind": _s(kind),
@@ -668,7 +677,37 @@ class DynamoDbStore:
             "status": _s(SendStatus.PENDING.value),
             "claimed_at": _s(codecs.timestamp(now)),
         }
-        return self._put_if_absent("claim_send", row)
+        if lease is None:
+            return Claim.NEW if self._put_if_absent("claim_send", row) else self._claimed(row)
+        # A missing row, or a pending claim older than the lease: the condition
+        # is checked by DynamoDB on the item as it is, so of two senders taking
+        # over the same dead claim only one wins.
+        try:
+            response = self._call(
+                "claim_send",
+                "put_item",
+                Item=row,
+                ConditionExpression=(
+                    "attribute_not_exists(#pk) OR (#status = :pending AND"
+                    " (attribute_not_exists(#claimed) OR #claimed <= :expired))"
+                ),
+                ExpressionAttributeNames={"#pk": PK, "#status": "status", "#claimed": "claimed_at"},
+                ExpressionAttributeValues={
+                    ":pending": _s(SendStatus.PENDING.value),
+                    ":expired": _s(codecs.timestamp(now - lease)),
+                },
+                ReturnValues="ALL_OLD",
+            )
+        except _ConditionFailed:
+            return self._claimed(row)
+        return Claim.TAKEN_OVER if response.get("Attributes") else Claim.NEW
+
+    def _claimed(self, row: dict[str, Any]) -> Claim:
+        """Why a claim was refused: sent before, or held by another sender."""
+        record = self.get_send(row["kind"]["S"], row["key"]["S"], row["recipient_id"]["S"])
+        if record is not None and record.status is SendStatus.PENDING:
+            return Claim.HELD
+        return Claim.DONE
 
     def complete_send(
         self, kind: str, key: str, recipient_id: str, *, message_id: str, now: datetime

@@ -3,6 +3,12 @@
 Each message is one RFC 5322 .eml file any mail client opens; a digest also
 gets an .html preview beside it. Files are written under a temporary name and
 renamed, so a reader never sees half a message.
+
+A file is named after its message, not after the time it was written: an
+email by its Message-ID (derived from its sent-ledger line), an SMS by its
+ledger key. A message sent again after a crash (written, then the process
+died before the ledger recorded it) overwrites its own file instead of
+appearing twice.
 """
 
 from __future__ import annotations
@@ -36,10 +42,6 @@ def _ensure_folder(directory: Path) -> None:
         raise SendError(f"cannot create the outbox folder {directory}: {exc.strerror}") from exc
 
 
-def _stamp() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-
-
 class OutboxMailer:
     """Implements the Mailer port by writing .eml files."""
 
@@ -51,9 +53,9 @@ class OutboxMailer:
         if not message_id:
             raise SendError("message has no Message-ID")
         kind = re.sub(r"[^a-z0-9-]", "", str(message.get("X-Warta-Kind", "message")).lower())
-        digest = blake2b(str(message_id).encode(), digest_size=6).hexdigest()
+        digest = blake2b(str(message_id).encode(), digest_size=10).hexdigest()
         _ensure_folder(self.directory)
-        stem = f"{_stamp()}-{kind or 'message'}-{digest}"
+        stem = f"warta-{kind or 'message'}-{digest}"
         _write_atomically(self.directory / f"{stem}.eml", message.as_bytes(policy=WIRE_POLICY))
         if kind == "digest":
             html = message.get_body(preferencelist=("html",))
@@ -72,13 +74,14 @@ class OutboxNotifier:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def notify(self, phone: str, text: str) -> str:
+    def notify(self, phone: str, text: str, *, key: str | None = None) -> str:
         _ensure_folder(self.directory)
         sent_at = datetime.now(UTC)
-        message_id = "sms-" + blake2b(f"{phone}{text}{sent_at}".encode(), digest_size=8).hexdigest()
+        name = key if key is not None else f"{phone}{text}{sent_at.isoformat()}"
+        message_id = "sms-" + blake2b(name.encode(), digest_size=10).hexdigest()
         record = {"id": message_id, "to": phone, "text": text, "sent_at": sent_at.isoformat()}
         _write_atomically(
-            self.directory / f"{_stamp()}-{message_id}.json",
+            self.directory / f"{message_id}.json",
             json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"),
         )
         return message_id

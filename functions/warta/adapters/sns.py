@@ -55,7 +55,8 @@ class SnsNotifier:
     def client(self) -> Any:
         return self._client.get()
 
-    def notify(self, phone: str, text: str) -> str:
+    def notify(self, phone: str, text: str, *, key: str | None = None) -> str:
+        # SNS has no idempotency key for SMS: `key` is not sent.
         if not E164.fullmatch(phone):
             # The number itself stays out of the error: SendError text is logged.
             raise SendError("phone number is not in E.164 form (+ and 8-15 digits)")

@@ -20,6 +20,7 @@ from types import TracebackType
 from warta.adapters import codecs
 from warta.core.errors import StoreError
 from warta.core.model import (
+    Claim,
     Item,
     Official,
     Page,
@@ -625,17 +626,42 @@ class SqliteStore:
 
     # -- sent ledger -----------------------------------------------------------------------
 
-    def claim_send(self, kind: str, key: str, recipient_id: str, *, now: datetime) -> bool:
+    def claim_send(
+        self,
+        kind: str,
+        key: str,
+        recipient_id: str,
+        *,
+        now: datetime,
+        lease: timedelta | None = None,
+    ) -> Claim:
+        at = codecs.timestamp(now)
+        # One IMMEDIATE transaction: nobody writes between the read and the write.
         with self._write("claim_send") as conn:
-            cur = conn.execute(
-                """
-                INSERT INTO sends (kind, key, recipient_id, status, claimed_at)
-                VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (kind, key, recipient_id) DO NOTHING
-                """,
-                (kind, key, recipient_id, SendStatus.PENDING.value, codecs.timestamp(now)),
+            row = conn.execute(
+                "SELECT status, claimed_at FROM sends"
+                " WHERE kind = ? AND key = ? AND recipient_id = ?",
+                (kind, key, recipient_id),
+            ).fetchone()
+            if row is None:
+                conn.execute(
+                    "INSERT INTO sends (kind, key, recipient_id, status, claimed_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (kind, key, recipient_id, SendStatus.PENDING.value, at),
+                )
+                return Claim.NEW
+            if row["status"] != SendStatus.PENDING.value:
+                return Claim.DONE
+            expired = lease is not None and (
+                row["claimed_at"] is None or row["claimed_at"] <= codecs.timestamp(now - lease)
             )
-            return cur.rowcount == 1
+            if not expired:
+                return Claim.HELD
+            conn.execute(
+                "UPDATE sends SET claimed_at = ? WHERE kind = ? AND key = ? AND recipient_id = ?",
+                (at, kind, key, recipient_id),
+            )
+            return Claim.TAKEN_OVER
 
     def complete_send(
         self, kind: str, key: str, recipient_id: str, *, message_id: str, now: datetime

@@ -84,6 +84,9 @@ class Settings:
     quiet_after: timedelta = timedelta(days=7)
     """How long without a new item before a source counts as quiet (see policy.quiet_after)."""
     first_run_window: timedelta = timedelta(hours=48)
+    send_lease: timedelta = timedelta(minutes=5)
+    """How long a claim on one message holds: a sender that has not finished by then is
+    taken for dead, and a later run or a redelivered record sends in its place."""
     """On a source's first run, only items this recent make stories and alerts."""
     mail: Literal["outbox", "smtp"] = "outbox"
     """Which mailer the local wiring builds."""
@@ -303,6 +306,7 @@ def load_settings(
     failing_hours = _whole(env, "WARTA_ALERT_FAILING_HOURS", 24, MAX_HOURS)
     quiet_days = _whole(env, "WARTA_QUIET_DAYS", 7, MAX_DAYS)
     first_run_hours = _whole(env, "WARTA_FIRST_RUN_HOURS", 48, MAX_HOURS)
+    send_lease = _seconds(env, "WARTA_SEND_LEASE_SECONDS", 300.0)
     if secret is None:
         _writable_folder(home, "WARTA_HOME")
         _writable_folder(outbox, "WARTA_OUTBOX")
@@ -325,6 +329,7 @@ def load_settings(
         alert_failing_after=timedelta(hours=failing_hours),
         quiet_after=timedelta(days=quiet_days),
         first_run_window=timedelta(hours=first_run_hours),
+        send_lease=timedelta(seconds=send_lease),
         mail=mail,
         smtp=smtp,
     )

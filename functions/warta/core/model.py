@@ -203,6 +203,22 @@ class SendStatus(StrEnum):
     SENT = "sent"
 
 
+class Claim(StrEnum):
+    """What a claim on one message of the sent ledger found; true when the caller may send."""
+
+    NEW = "new"
+    """Nobody had claimed it: send."""
+    TAKEN_OVER = "taken-over"
+    """A claim whose lease ran out (its sender died or hung): send in its place."""
+    HELD = "held"
+    """Another sender holds a claim still under lease: it may be sending right now."""
+    DONE = "done"
+    """Sent before."""
+
+    def __bool__(self) -> bool:
+        return self in (Claim.NEW, Claim.TAKEN_OVER)
+
+
 @dataclass(frozen=True, slots=True)
 class SendRecord:
     """A line of the sent ledger: one message of one kind, to one recipient, once."""
@@ -245,3 +261,5 @@ class DigestBatch:
     day: date
     subscriber_ids: tuple[str, ...]
     number: int = 0
+    plan: str = ""
+    """Which planning of the edition made the batch: its completion is recorded under it."""

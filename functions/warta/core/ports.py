@@ -7,11 +7,12 @@ Mailer tests/contract/test_mailer_contract.py.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
 
 from warta.core.model import (
+    Claim,
     FetchResult,
     Item,
     Official,
@@ -79,8 +80,11 @@ class Mailer(Protocol):
 
 
 class Notifier(Protocol):
-    def notify(self, phone: str, text: str) -> str:
-        """Send a short text (SMS) to one number; return the provider's message id."""
+    def notify(self, phone: str, text: str, *, key: str | None = None) -> str:
+        """Send a short text (SMS) to one number; return the provider's message id.
+
+        `key` names the message in the sent ledger: the same each time that one
+        message is (re)sent, so a provider that can de-duplicate uses it."""
         ...
 
 
@@ -162,10 +166,21 @@ class Store(Protocol):
         ...
 
     # -- sent ledger ---------------------------------------------------------
-    def claim_send(self, kind: str, key: str, recipient_id: str, *, now: datetime) -> bool:
-        """Claim the right to send one message; False if it was claimed or sent before.
+    def claim_send(
+        self,
+        kind: str,
+        key: str,
+        recipient_id: str,
+        *,
+        now: datetime,
+        lease: timedelta | None = None,
+    ) -> Claim:
+        """Claim the right to send one message; the answer is true when the caller may send.
 
-        A conditional write: of two concurrent callers exactly one gets True.
+        A conditional write: of two concurrent callers exactly one may send. A
+        claim made more than `lease` before `now` and never completed belongs to
+        a sender that died or hung: it is taken over (TAKEN_OVER, claimed anew at
+        `now`). Without a lease a pending claim is never taken over.
         """
         ...
 

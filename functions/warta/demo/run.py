@@ -28,8 +28,9 @@ from warta.wiring import build_local
 
 
 def latest_digest_preview(outbox: Path) -> Path | None:
-    previews = sorted(outbox.glob("*-digest-*.html")) if outbox.is_dir() else []
-    return previews[-1] if previews else None
+    # Files are named after their messages, not their time: the newest by its mtime.
+    previews = list(outbox.glob("*-digest-*.html")) if outbox.is_dir() else []
+    return max(previews, key=lambda p: (p.stat().st_mtime_ns, p.name)) if previews else None
 
 
 def demo_settings(settings: Settings) -> Settings:

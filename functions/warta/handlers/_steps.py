@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from warta.core.days import previous_edition
@@ -23,19 +23,27 @@ from warta.wiring import App
 
 logger = logging.getLogger(__name__)
 
+ALERT_GRACE = timedelta(minutes=15)
+"""An urgent story queued this recently is left to the alert queue, which may still deliver it."""
+DIGEST_GRACE = timedelta(hours=1)
+"""An edition planned this recently is left to the digest queue and its retries."""
+
 
 def schedule(app: App, sources: Mapping[str, Source]) -> dict[str, Any]:
     """Queue every due source, queue again any alert that was lost, check the sources' health."""
     due = app.fanout.queue_sources(sources.values())
-    requeued = app.fanout.requeue_lost_alerts()
+    requeued = app.fanout.requeue_lost_alerts(ALERT_GRACE)
+    resumed = app.fanout.resume_digests(DIGEST_GRACE)
     health = app.health.check(sources.values())
     count("SourcesDue", len(due))
     count("AlertsRequeued", requeued)
+    count("DigestsResumed", len(resumed))
     count("SourceProblems", len(health.problems))
     return {
         "sources": len(sources),
         "due": len(due),
         "requeued_alerts": requeued,
+        "resumed_digests": [d.isoformat() for d in resumed],
         "problems": len(health.problems),
     }
 
@@ -81,8 +89,16 @@ def alert(app: App, story_id: str) -> None:
     )
     count("AlertsSent", report.emails + report.sms)
     count("AlertsFailed", report.failed)
+    count("ClaimsTakenOver", report.resumed)
     if report.failed:
         raise SendError(f"{report.failed} alert(s) of story {story_id} failed; retry")
+    if report.busy:
+        # Another invocation holds these claims under lease (or died holding
+        # them): fail the record, so SQS delivers it again after its visibility
+        # timeout, by when the lease has run out or the holder has finished.
+        raise SendError(
+            f"{report.busy} alert(s) of story {story_id} are held; retry", temporary=True
+        )
 
 
 def plan_digest(app: App, day: date | None) -> dict[str, Any]:
@@ -107,5 +123,10 @@ def send_digest(app: App, batch: DigestBatch) -> None:
     )
     count("DigestsSent", report.sent)
     count("DigestsFailed", report.failed)
+    count("ClaimsTakenOver", report.resumed)
     if report.failed:
         raise SendError(f"{report.failed} digest(s) of batch {batch.number} failed; retry")
+    if report.busy:
+        raise SendError(
+            f"{report.busy} digest(s) of batch {batch.number} are held; retry", temporary=True
+        )

@@ -21,6 +21,9 @@ __all__ = ["SMS_LIMIT", "AlertReport", "Alerts", "sms_text"]
 
 EMAIL_KIND = "alert-email"
 SMS_KIND = "alert-sms"
+ALERTED = "alert-done"
+"""Sent-ledger kind that marks a story whose alert reached every official concerned."""
+ALERTED_RECIPIENT = "officials"
 
 
 @dataclass(slots=True)
@@ -30,8 +33,17 @@ class AlertReport:
     emails: int = 0
     sms: int = 0
     already: int = 0
+    busy: int = 0
+    """Held by another sender's claim under lease: to be tried again later."""
+    resumed: int = 0
+    """Sent after taking over a dead sender's claim (counted in emails or sms too)."""
     failed: int = 0
     skipped: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Every official concerned has had every message of this alert."""
+        return self.skipped is None and not self.failed and not self.busy
 
 
 class Alerts:
@@ -81,7 +93,17 @@ class Alerts:
                     self._alert(official, story, email, sms, report)
             cursor = page.cursor
             if cursor is None:
-                return report
+                break
+        if report.complete:
+            # The mark the sweeps look for: no official is still owed this alert.
+            self.store.complete_send(
+                ALERTED,
+                story.id,
+                ALERTED_RECIPIENT,
+                message_id="done",
+                now=self.delivery.clock.now(),
+            )
+        return report
 
     def _alert(
         self, official: Official, story: Story, email: Edition, sms: str, report: AlertReport

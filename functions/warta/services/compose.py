@@ -71,13 +71,14 @@ def build_message(
     domain: str,
     kind: str,
     now: datetime,
+    message_id: str | None = None,
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
     message["Subject"] = header_text(rendered.subject, SUBJECT_LIMIT)
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=domain)
+    message["Message-ID"] = message_id or make_msgid(domain=domain)
     # RFC 8058 one-click unsubscribe: mail providers show an unsubscribe button
     # and POST to the link, which must work without a login.
     message["List-Unsubscribe"] = f"<{unsubscribe}>"

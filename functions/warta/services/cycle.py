@@ -130,10 +130,17 @@ class Cycle:
         if report.health.problems:
             for line in describe(report.health):
                 progress(line)
+        # What a run that died left unsent is resumed here: alerts not yet
+        # complete, editions with a batch not sent (the ledger skips what went out).
         self.fanout.requeue_lost_alerts()
         self._alert(report, progress)
-        if digest_day is not None:
-            self._digest(digest_day, report, progress)
+        days = self.fanout.unfinished_digests()
+        if days:
+            progress("Resuming unfinished digests: " + ", ".join(d.isoformat() for d in days))
+        if digest_day is not None and digest_day not in days:
+            days.append(digest_day)
+        for day in sorted(days):
+            self._digest(day, report, progress)
         return report
 
     def _ingest(
@@ -172,5 +179,7 @@ class Cycle:
             progress(
                 f"  batch {batch.number}: {sent.sent} sent, {sent.already} already sent before, "
                 f"{sent.empty} with no story for their regions"
+                + (f", {sent.busy} held by another run" if sent.busy else "")
+                + (f", {sent.resumed} resumed from a run that died" if sent.resumed else "")
                 + (f", {sent.failed} FAILED" if sent.failed else "")
             )

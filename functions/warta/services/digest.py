@@ -21,6 +21,12 @@ from warta.services.compose import Edition, render_edition
 from warta.services.delivery import Delivery, Outcome, Recipient, tally
 
 KIND = "digest"
+BATCH_DONE = "digest-batch"
+"""Sent-ledger kind that marks one batch of one planning of an edition as sent."""
+
+
+def batch_key(day: date, plan: str) -> str:
+    return f"{day.isoformat()}:{plan}"
 
 
 @dataclass(slots=True)
@@ -30,6 +36,10 @@ class BatchReport:
     recipients: int = 0
     sent: int = 0
     already: int = 0
+    busy: int = 0
+    """Held by another sender's claim under lease: to be tried again later."""
+    resumed: int = 0
+    """Sent after taking over a dead sender's claim (counted in sent too)."""
     failed: int = 0
     empty: int = 0
     """Recipients with no story for their regions that day: no mail is better than an empty one."""
@@ -59,7 +69,7 @@ class Digest:
         self.renderer = renderer
         self.batch_size = batch_size
 
-    def plan(self, day: date) -> Iterator[DigestBatch]:
+    def plan(self, day: date, plan: str = "") -> Iterator[DigestBatch]:
         cursor: str | None = None
         number = 0
         while True:
@@ -67,7 +77,7 @@ class Digest:
                 SubscriberStatus.ACTIVE, cursor=cursor, limit=self.batch_size
             )
             if page.items:
-                yield DigestBatch(day, tuple(s.id for s in page.items), number)
+                yield DigestBatch(day, tuple(s.id for s in page.items), number, plan)
                 number += 1
             cursor = page.cursor
             if cursor is None:
@@ -106,6 +116,15 @@ class Digest:
             rendered = self.render(batch.day, chosen)
             for subscriber in subscribers:
                 tally(report, self._send(batch.day, subscriber, rendered))
+        if batch.plan and not report.failed and not report.busy:
+            # The mark the digest sweep counts: this batch of that planning is done.
+            self.store.complete_send(
+                BATCH_DONE,
+                batch_key(batch.day, batch.plan),
+                str(batch.number),
+                message_id="done",
+                now=self.delivery.clock.now(),
+            )
         return report
 
     def _send(self, day: date, subscriber: Subscriber, rendered: Edition) -> Outcome:

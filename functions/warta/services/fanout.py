@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from warta.core.days import recent_days
 from warta.core.model import Source
 from warta.core.ports import Clock, Queue, Store
-from warta.services.digest import Digest
+from warta.services.alerts import ALERTED, ALERTED_RECIPIENT
+from warta.services.digest import BATCH_DONE, Digest, batch_key
 from warta.services.ingest import due_sources
 from warta.services.messages import batch_message, source_message, story_message
 
@@ -28,6 +29,12 @@ QUEUE_CHUNK = 10
 QUEUED = "alert-queued"
 """Sent-ledger kind that marks an urgent story whose alerts reached the alert queue."""
 QUEUE_RECIPIENT = "alert-queue"
+
+PLANNED = "digest-plan"
+"""Sent-ledger kind that records a planning of an edition: how many batches, under which id."""
+FINISHED = "digest-finished"
+"""Sent-ledger kind that marks an edition whose every batch was sent."""
+EDITION = "edition"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,35 +79,85 @@ class Fanout:
                 QUEUED, story_id, QUEUE_RECIPIENT, message_id="queued", now=now
             )
 
-    def requeue_lost_alerts(self) -> int:
-        """Queue again the alerts of urgent stories that never reached the alert queue.
+    def requeue_lost_alerts(self, grace: timedelta = timedelta(0)) -> int:
+        """Queue again the alerts of urgent stories whose officials are still owed them.
 
         Ingest is the only run that sees a story become urgent. When the queue
-        refuses it, or the process dies between recording its items and
-        queueing the alert, the retry finds the items seen and the alert would
-        be lost: this sweep, run with every schedule and every local cycle,
-        finds such stories of today and yesterday (Jakarta) by the missing
-        mark. Queueing twice is harmless: the alerts step sends each official
-        only what the ledger has not seen.
+        refuses it, the process dies between recording its items and queueing
+        the alert, or dies in the middle of alerting, the retry finds the items
+        seen and the alert would be lost: this sweep, run with every schedule
+        and every local cycle, finds such stories of today and yesterday
+        (Jakarta) by the missing "alert-done" mark (services.alerts). A story
+        queued less than `grace` ago is left to the queue, which may still be
+        delivering it. Queueing twice is harmless: the alerts step sends each
+        official only what the ledger has not seen.
         """
+        now = self.clock.now()
         lost = [
             story.id
-            for day in recent_days(self.clock.now(), 2)
+            for day in recent_days(now, 2)
             for story in self.store.stories_of_day(day)
-            if story.urgent and self.store.get_send(QUEUED, story.id, QUEUE_RECIPIENT) is None
+            if story.urgent and self._owed(story.id, now - grace)
         ]
         self.queue_alerts(lost)
         return len(lost)
 
+    def _owed(self, story_id: str, queued_before: datetime) -> bool:
+        if self.store.get_send(ALERTED, story_id, ALERTED_RECIPIENT) is not None:
+            return False
+        queued = self.store.get_send(QUEUED, story_id, QUEUE_RECIPIENT)
+        return queued is None or queued.sent_at is None or queued.sent_at <= queued_before
+
+    def unfinished_digests(self, grace: timedelta = timedelta(0)) -> list[date]:
+        """Editions of today and yesterday planned more than `grace` ago with a batch not sent.
+
+        An edition found complete is marked finished, so later sweeps skip it
+        without counting its batches again.
+        """
+        now = self.clock.now()
+        unfinished = []
+        for day in recent_days(now, 2):
+            edition = day.isoformat()
+            if self.store.get_send(FINISHED, edition, EDITION) is not None:
+                continue
+            planned = self.store.get_send(PLANNED, edition, EDITION)
+            if planned is None or planned.sent_at is None or planned.sent_at > now - grace:
+                continue
+            batches, _, plan = (planned.message_id or "0:").partition(":")
+            key = batch_key(day, plan)
+            if all(
+                self.store.get_send(BATCH_DONE, key, str(n)) is not None
+                for n in range(int(batches))
+            ):
+                self.store.complete_send(FINISHED, edition, EDITION, message_id="done", now=now)
+            else:
+                unfinished.append(day)
+        return unfinished
+
+    def resume_digests(self, grace: timedelta = timedelta(0)) -> list[date]:
+        """Plan again every unfinished edition; the ledger keeps anyone from a second copy."""
+        days = self.unfinished_digests(grace)
+        for day in days:
+            self.plan_digest(day)
+        return days
+
     def plan_digest(self, day: date) -> int:
-        """Queue one message per batch of the day's edition; returns how many batches."""
+        """Queue one message per batch of the day's edition; returns how many batches.
+
+        The planning is recorded with its batch count under an id of its own,
+        so the digest sweep can tell whether every batch of it was sent.
+        """
+        plan = self.clock.now().strftime("%Y%m%dT%H%M%S%f")
         pending: list[dict[str, Any]] = []
         batches = 0
-        for batch in self.digest.plan(day):
+        for batch in self.digest.plan(day, plan):
             pending.append(batch_message(batch))
             batches += 1
             if len(pending) == QUEUE_CHUNK:
                 self.queues.digest.send(pending)
                 pending = []
         self.queues.digest.send(pending)
+        self.store.complete_send(
+            PLANNED, day.isoformat(), EDITION, message_id=f"{batches}:{plan}", now=self.clock.now()
+        )
         return batches

@@ -59,6 +59,8 @@ class HealthReport:
     problems: list[HealthProblem] = field(default_factory=list)
     sent: int = 0
     already: int = 0
+    busy: int = 0
+    resumed: int = 0
     failed: int = 0
 
 

@@ -49,11 +49,14 @@ def read_story_id(body: Mapping[str, Any]) -> str:
 
 
 def batch_message(batch: DigestBatch) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "day": batch.day.isoformat(),
         "number": batch.number,
         "subscriber_ids": list(batch.subscriber_ids),
     }
+    if batch.plan:
+        body["plan"] = batch.plan
+    return body
 
 
 def read_batch(body: Mapping[str, Any]) -> DigestBatch:
@@ -63,7 +66,10 @@ def read_batch(body: Mapping[str, Any]) -> DigestBatch:
         raise BadMessage("the message has no batch number")
     if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
         raise BadMessage("the message has no list of subscriber ids")
-    return DigestBatch(_day(_str(body, "day"), "day"), tuple(ids), number)
+    plan = body.get("plan", "")
+    if not isinstance(plan, str):
+        raise BadMessage("the message's plan is not a string")
+    return DigestBatch(_day(_str(body, "day"), "day"), tuple(ids), number, plan)
 
 
 def requested_day(event: Mapping[str, Any]) -> date | None:

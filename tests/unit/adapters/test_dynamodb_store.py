@@ -16,6 +16,7 @@ from botocore import xform_name
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.validate import validate_parameters
 
+from warta.adapters import codecs
 from warta.adapters.dynamodb_store import (
     BATCH_ATTEMPTS,
     GSI1,
@@ -34,6 +35,7 @@ from warta.adapters.dynamodb_store import (
 from warta.core.errors import StoreError, ThrottledError
 from warta.core.model import (
     Authority,
+    Claim,
     Item,
     Official,
     SourceState,
@@ -269,8 +271,25 @@ def test_an_item_refused_by_the_condition_is_not_new() -> None:
 
 
 def test_a_claim_refused_by_the_condition_is_lost() -> None:
+    # The refusal is read back to say why: no row left (an empty answer) means sent.
     client = FakeDynamoDb(put_item=[client_error("ConditionalCheckFailedException")])
-    assert DynamoDbStore(TABLE, client).claim_send("digest", "d", "sub-001", now=T0) is False
+    assert DynamoDbStore(TABLE, client).claim_send("digest", "d", "sub-001", now=T0) is Claim.DONE
+    assert [method for method, _ in client.calls] == ["put_item", "get_item"]
+
+
+def test_a_claim_with_a_lease_takes_over_only_an_expired_pending_claim() -> None:
+    client = FakeDynamoDb(put_item=[{"Attributes": {"status": {"S": "pending"}}}])
+    store = DynamoDbStore(TABLE, client)
+    claim = store.claim_send("digest", "d", "sub-001", now=T0, lease=timedelta(minutes=5))
+    assert claim is Claim.TAKEN_OVER
+    [put] = client.params("put_item")
+    assert put["ConditionExpression"] == (
+        "attribute_not_exists(#pk) OR (#status = :pending AND"
+        " (attribute_not_exists(#claimed) OR #claimed <= :expired))"
+    )
+    assert put["ExpressionAttributeValues"][":expired"] == {
+        "S": codecs.timestamp(T0 - timedelta(minutes=5))
+    }
 
 
 def test_release_deletes_only_a_pending_claim_and_a_refusal_is_quiet() -> None:

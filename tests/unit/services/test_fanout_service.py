@@ -11,9 +11,10 @@ from warta.adapters.memory_queue import MemoryQueue
 from warta.adapters.sqlite_store import SqliteStore
 from warta.core.days import jakarta_day
 from warta.core.model import Authority, Story, StorySource, Subscriber
+from warta.services.alerts import ALERTED, ALERTED_RECIPIENT
 from warta.services.delivery import Delivery
 from warta.services.digest import Digest
-from warta.services.fanout import QUEUED, Fanout, Queues
+from warta.services.fanout import FINISHED, QUEUED, Fanout, Queues
 from warta.services.messages import read_batch, read_story_id
 
 from .conftest import LETTERHEAD, NOW, CountingRenderer, FixedClock, RecordingMailer
@@ -51,7 +52,7 @@ def fanout(store: SqliteStore, clock: FixedClock, batch_size: int = 2) -> tuple[
     return Fanout(store=store, clock=clock, queues=queues, digest=digest), queues
 
 
-def test_sweep_queues_urgent_stories_whose_alerts_never_reached_the_queue(
+def test_sweep_queues_urgent_stories_whose_officials_are_still_owed_their_alert(
     store: SqliteStore, clock: FixedClock
 ) -> None:
     for story in (
@@ -67,18 +68,48 @@ def test_sweep_queues_urgent_stories_whose_alerts_never_reached_the_queue(
     queued = [read_story_id(m) for m in queues.alerts.drain()]
     assert sorted(queued) == ["today", "yesterday"]
     assert store.get_send(QUEUED, "today", "alert-queue") is not None
-    # Marked once queued: the next sweep finds nothing lost.
-    assert service.requeue_lost_alerts() == 0
+    # Queued but never alerted (the run died): the next sweep queues them again...
+    assert service.requeue_lost_alerts() == 2
+    # ...unless the queue may still be delivering them.
+    clock.advance(minutes=5)
+    service.queue_alerts(["today", "yesterday"])
+    assert service.requeue_lost_alerts(grace=timedelta(minutes=15)) == 0
 
 
-def test_alerts_queued_by_ingest_are_not_swept_again(store: SqliteStore, clock: FixedClock) -> None:
+def test_a_story_whose_alert_is_done_is_not_swept_again(
+    store: SqliteStore, clock: FixedClock
+) -> None:
     store.put_story(urgent_story("today", 0))
     service, queues = fanout(store, clock)
-
     service.queue_alerts(["today", "today"])
-
     assert [read_story_id(m) for m in queues.alerts.drain()] == ["today"]
+
+    store.complete_send(ALERTED, "today", ALERTED_RECIPIENT, message_id="done", now=NOW)
+
     assert service.requeue_lost_alerts() == 0
+
+
+def test_digest_sweep_finds_an_edition_with_a_batch_not_sent(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    for n in range(5):
+        store.put_subscriber(Subscriber(id=f"sub-{n}", email=f"s{n}@contoh.id", created_at=NOW))
+    service, queues = fanout(store, clock, batch_size=2)
+    day = jakarta_day(NOW)
+    assert service.unfinished_digests() == []  # never planned: nothing to resume
+
+    service.plan_digest(day)
+    batches = [read_batch(m) for m in queues.digest.drain()]
+    for batch in batches[:2]:  # the run dies before the third batch
+        service.digest.send_batch(batch)
+
+    assert service.unfinished_digests() == [day]
+    assert service.unfinished_digests(grace=timedelta(hours=1)) == []  # too recent on AWS
+    assert service.resume_digests() == [day]
+    for batch in (read_batch(m) for m in queues.digest.drain()):
+        service.digest.send_batch(batch)
+    assert service.unfinished_digests() == []
+    assert store.get_send(FINISHED, day.isoformat(), "edition") is not None
 
 
 def test_digest_plan_queues_every_active_subscriber_in_batches(
