@@ -16,14 +16,19 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import Message as HeaderMessage
+from http import HTTPStatus
+from http.client import parse_headers
 from pathlib import Path
+from typing import Any
 from urllib.error import HTTPError
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 from urllib.request import Request, urlopen
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from wsgiref.util import setup_testing_defaults
 
 import lxml.html
@@ -43,13 +48,14 @@ from warta.core.model import (
     Subscriber,
     SubscriberStatus,
 )
+from warta.handlers._wsgi import environ as lambda_environ
 from warta.render import JinjaRenderer
 from warta.services.alerts import Alerts
 from warta.services.compose import Letterhead
 from warta.services.delivery import Delivery
 from warta.services.digest import Digest
 from warta.services.subscriptions import Subscriptions
-from warta.web.app import MAX_BODY_BYTES, WebApp
+from warta.web.app import MAX_BODY_BYTES, SECURITY_HEADERS, WebApp
 from warta.web.serve import make_server, serve
 
 pytestmark = pytest.mark.integration
@@ -77,6 +83,7 @@ class Site:
     digest: Digest
     alerts: Alerts
     mailer: RecordingMailer
+    app: WebApp
 
 
 def story(story_id: str, region: str, *, urgent: bool = False) -> Story:
@@ -104,17 +111,28 @@ def story(story_id: str, region: str, *, urgent: bool = False) -> Story:
     )
 
 
+@contextmanager
+def serving(application: WSGIApplication, **options: Any) -> Iterator[str]:
+    """`warta serve`'s server on a free loopback port, in a thread; yields its base URL."""
+    server = make_server(application, "127.0.0.1", 0, **options)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
     with SqliteStore(tmp_path / "warta.db") as store:
         clock = FixedClock()
-        server = make_server(WebApp(Subscriptions(store, SECRET, clock)), "127.0.0.1", 0)
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        thread.start()
-        try:
+        app = WebApp(Subscriptions(store, SECRET, clock))
+        with serving(app) as base:
             mailer = RecordingMailer()
             letterhead = Letterhead(
                 sender="Warta Pemilu <warta@warta.example>",
@@ -148,11 +166,8 @@ def site(tmp_path: Path) -> Iterator[Site]:
                 digest=Digest(store=store, delivery=delivery, renderer=renderer),
                 alerts=Alerts(store=store, delivery=delivery, renderer=renderer),
                 mailer=mailer,
+                app=app,
             )
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join()
 
 
 def call(method: str, url: str, body: bytes | None = None, **headers: str) -> Answer:
@@ -502,3 +517,288 @@ def test_store_failure_is_a_500_page_whose_log_leaves_the_link_out(
     assert "Terjadi kesalahan" in body.decode("utf-8")
     assert "POST /unsubscribe failed" in caplog.text
     assert token not in caplog.text and "sub-ani" not in caplog.text
+
+
+# -- slow and odd clients, on raw sockets ---------------------------------------------------
+
+
+def address_of(base: str) -> tuple[str, int]:
+    parts = urlsplit(base)
+    assert parts.hostname is not None and parts.port is not None
+    return parts.hostname, parts.port
+
+
+def read_all(sock: socket.socket) -> bytes:
+    chunks = []
+    try:
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    except ConnectionResetError:
+        pass  # the server closed with bytes of ours unread: what it sent first still counts
+    return b"".join(chunks)
+
+
+def parse_answer(data: bytes) -> Answer:
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, _, header_lines = head.partition(b"\r\n")
+    version, status, _ = status_line.decode("ascii").split(" ", 2)
+    assert version.startswith("HTTP/1."), status_line
+    headers = parse_headers(io.BytesIO(header_lines + b"\r\n\r\n"))
+    return Answer(int(status), headers, body)
+
+
+def raw_request(base: str, data: bytes) -> Answer:
+    """Send `data` as it is, read the answer until the server closes."""
+    with socket.create_connection(address_of(base), timeout=10) as sock:
+        sock.sendall(data)
+        return parse_answer(read_all(sock))
+
+
+def assert_hardened(answer: Answer) -> None:
+    for name, value in SECURITY_HEADERS:
+        assert answer.headers[name] == value, name
+    assert answer.headers["Server"] == "Warta"
+    head = str(answer.headers)
+    assert "Python" not in head and "CPython" not in head and "WSGIServer" not in head
+    assert "charset=utf-8" in answer.headers["Content-Type"]
+    assert int(answer.headers["Content-Length"]) == len(answer.body)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/"),
+        ("Get", "/healthz"),
+        ("head", "/"),
+        ("post", "/unsubscribe"),
+        ("Post", "/unsubscribe"),
+        ("PROPFIND", "/"),
+        ("BREW", "/nowhere"),
+    ],
+)
+def test_methods_are_case_sensitive_and_unknown_ones_are_501(
+    site: Site, method: str, path: str
+) -> None:
+    link = digest_link(site, "ani@contoh.id")
+    target = path + ("?" + urlsplit(link).query if path == "/unsubscribe" else "")
+    request = f"{method} {target} HTTP/1.0\r\nHost: warta\r\nContent-Length: 26\r\n\r\n"
+
+    answer = raw_request(site.base, request.encode("ascii") + ONE_CLICK)
+
+    assert answer.status == 501
+    assert_hardened(answer)
+    assert status_of(site, "sub-ani") is SubscriberStatus.ACTIVE
+
+
+@pytest.mark.parametrize("method", ["post", "Post", "pOST"])
+def test_a_lambda_request_with_a_lower_case_method_is_not_a_post(site: Site, method: str) -> None:
+    link = digest_link(site, "ani@contoh.id")
+    event = {
+        "rawPath": "/unsubscribe",
+        "rawQueryString": urlsplit(link).query,
+        "headers": {"host": "warta.example", "content-length": str(len(ONE_CLICK))},
+        "body": ONE_CLICK.decode("ascii"),
+        "requestContext": {"http": {"method": method, "sourceIp": "203.0.113.9"}},
+    }
+    started: list[str] = []
+
+    site.app(lambda_environ(event), lambda status, headers, exc_info=None: started.append(status))  # type: ignore[arg-type]
+
+    assert started == ["501 Not Implemented"]
+    assert status_of(site, "sub-ani") is SubscriberStatus.ACTIVE
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET / HTTP/1.0 extra\r\n\r\n", 400),
+        (b"GET / HTTX/1.0\r\n\r\n", 400),
+        (b"GET / HTTP/1.x\r\n\r\n", 400),
+        (b"GET /\r\n\r\n", 400),  # HTTP/0.9: an answer without headers, so refused
+        (b"GET / HTTP/2.0\r\n\r\n", 505),
+        (b"GET /" + b"a" * 70000 + b" HTTP/1.0\r\n\r\n", 414),
+        (b"GET / HTTP/1.0\r\nX-Big: " + b"a" * (65537 - len(b"X-Big: ")), 431),
+        (b"GET / HTTP/1.0\r\n" + b"X-Many: 1\r\n" * 101, 431),
+    ],
+    ids=[
+        "one-word",
+        "four-words",
+        "bad-protocol",
+        "bad-version",
+        "http-0.9",
+        "http-2",
+        "request-line-too-long",
+        "header-too-long",
+        "too-many-headers",
+    ],
+)
+def test_the_servers_own_error_pages_carry_the_security_headers(
+    site: Site, request_bytes: bytes, status: int
+) -> None:
+    answer = raw_request(site.base, request_bytes)
+
+    assert answer.status == status
+    assert_hardened(answer)
+    assert answer.headers["Connection"] == "close"
+    # Nothing the client sent is echoed into the page.
+    assert answer.body == f"{status} {HTTPStatus(status).phrase}\n".encode("ascii")
+
+
+def test_the_server_header_names_warta_and_no_interpreter(site: Site) -> None:
+    answer = raw_request(site.base, b"GET /healthz HTTP/1.0\r\nHost: warta\r\n\r\n")
+
+    assert (answer.status, answer.body) == (200, b"ok\n")
+    assert_hardened(answer)
+    assert answer.headers.get_all("Server") == ["Warta"]
+
+
+def trickle(
+    base: str, head: bytes, drip: bytes, every: float = 0.1, limit: float = 20.0
+) -> tuple[float, bytes]:
+    """Send `head`, then `drip` one byte at a time until the server answers or closes.
+
+    Returns how long after connecting the server closed, and what it sent.
+    """
+    with socket.create_connection(address_of(base), timeout=limit) as sock:
+        started = time.monotonic()
+        sock.sendall(head)
+        for byte in drip:
+            if time.monotonic() - started > limit:
+                break
+            try:
+                sock.sendall(bytes([byte]))
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            ready, _, _ = select.select([sock], [], [], every)
+            if ready:
+                break
+        answer = read_all(sock)
+        return time.monotonic() - started, answer
+
+
+def test_a_client_trickling_its_headers_is_cut_off_at_the_deadline(site: Site) -> None:
+    with serving(site.app, deadline=1.0, workers=1) as base:
+        took, answer = trickle(
+            base, b"GET / HTTP/1.1\r\nHost: warta\r\n", b"X-Lambat: " + b"a" * 500
+        )
+
+        assert 0.9 <= took < 3.0, took  # far below the 15 s each single read may wait
+        if answer:
+            assert parse_answer(answer).status == 408
+            assert_hardened(parse_answer(answer))
+        # The one worker is free again.
+        assert call("GET", base + "/healthz").status == 200
+
+
+def test_a_client_trickling_its_request_line_is_cut_off_at_the_deadline(site: Site) -> None:
+    with serving(site.app, deadline=1.0, workers=1) as base:
+        took, _ = trickle(base, b"", b"GET /" + b"a" * 500)
+
+        assert 0.9 <= took < 3.0, took
+        assert call("GET", base + "/healthz").status == 200
+
+
+def test_a_client_trickling_its_body_gets_408_and_changes_nothing(site: Site) -> None:
+    link = digest_link(site, "ani@contoh.id")
+    with serving(site.app, deadline=1.0, workers=1) as base:
+        head = (
+            f"POST /unsubscribe?{urlsplit(link).query} HTTP/1.1\r\nHost: warta\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(ONE_CLICK)}\r\n\r\n"
+        ).encode("ascii")
+
+        took, answer = trickle(base, head, ONE_CLICK, every=0.15)
+
+        assert 0.9 <= took < 3.0, took
+        assert parse_answer(answer).status == 408
+        assert_hardened(parse_answer(answer))
+    assert status_of(site, "sub-ani") is SubscriberStatus.ACTIVE
+
+
+def test_a_client_that_stops_early_gets_400_and_changes_nothing(site: Site) -> None:
+    link = digest_link(site, "ani@contoh.id")
+    head = (
+        f"POST /unsubscribe?{urlsplit(link).query} HTTP/1.0\r\nHost: warta\r\n"
+        f"Content-Length: {len(ONE_CLICK)}\r\n\r\n"
+    ).encode("ascii")
+    with socket.create_connection(address_of(site.base), timeout=10) as sock:
+        sock.sendall(head + ONE_CLICK[:5])
+        sock.shutdown(socket.SHUT_WR)
+        answer = parse_answer(read_all(sock))
+
+    assert answer.status == 400
+    assert status_of(site, "sub-ani") is SubscriberStatus.ACTIVE
+
+
+@pytest.mark.parametrize("length", ["+26", "2_6", "٢٦", "26 26", "-1", "9" * 30])
+def test_a_content_length_that_is_not_plain_digits_is_refused(site: Site, length: str) -> None:
+    link = digest_link(site, "ani@contoh.id")
+    head = f"POST /unsubscribe?{urlsplit(link).query} HTTP/1.0\r\nContent-Length: {length}\r\n\r\n"
+
+    answer = raw_request(site.base, head.encode("utf-8") + ONE_CLICK)
+
+    assert answer.status in (400, 413)
+    assert status_of(site, "sub-ani") is SubscriberStatus.ACTIVE
+
+
+class Gate:
+    """A WSGI app that holds every request until opened, counting how many it holds at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.open = threading.Event()
+        self.active = 0
+        self.peak = 0
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        self.open.wait(20)
+        with self.lock:
+            self.active -= 1
+        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+        return [b"ok\n"]
+
+
+def wait_for(condition: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.01)
+
+
+def test_the_worker_pool_bounds_concurrent_requests_and_turns_away_the_excess() -> None:
+    gate = Gate()
+    with serving(gate, workers=2, waiting=3, deadline=30.0) as base:
+        clients = [socket.create_connection(address_of(base), timeout=20) for _ in range(5)]
+        try:
+            for sock in clients:
+                sock.sendall(b"GET / HTTP/1.0\r\nHost: warta\r\n\r\n")
+            wait_for(lambda: gate.peak == 2)
+            time.sleep(0.3)  # time enough for a third worker, were there one
+            assert gate.active == 2
+
+            # Two handled, three waiting: the next connection is turned away at once.
+            with socket.create_connection(address_of(base), timeout=10) as extra:
+                turned_away = parse_answer(read_all(extra))
+            assert turned_away.status == 503
+            assert turned_away.headers["Retry-After"] == "1"
+            assert_hardened(turned_away)
+
+            gate.open.set()
+            answers = [parse_answer(read_all(sock)) for sock in clients]
+        finally:
+            for sock in clients:
+                sock.close()
+
+    assert [a.status for a in answers] == [200] * 5
+    assert gate.peak == 2
+    assert all(a.headers["Server"] == "Warta" for a in answers)
+
+
+def test_server_options_are_checked() -> None:
+    for options in ({"deadline": 0.0}, {"deadline": float("nan")}, {"workers": 0}, {"waiting": -1}):
+        with pytest.raises(ValueError):
+            make_server(Gate(), "127.0.0.1", 0, **options)  # type: ignore[arg-type]

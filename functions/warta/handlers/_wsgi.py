@@ -35,7 +35,7 @@ def environ(event: Mapping[str, Any]) -> WSGIEnvironment:
     body = request_body(event)
     host = headers.get("host") or event.get("requestContext", {}).get("domainName", "localhost")
     env: WSGIEnvironment = {
-        "REQUEST_METHOD": str(http.get("method", "GET")).upper(),
+        "REQUEST_METHOD": str(http.get("method", "GET")),  # case-sensitive, as in HTTP
         "SCRIPT_NAME": "",
         "PATH_INFO": event.get("rawPath") or "/",
         "QUERY_STRING": event.get("rawQueryString") or "",

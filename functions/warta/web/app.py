@@ -44,6 +44,11 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ),
 )
 
+KNOWN_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
+"""Methods answered 405 where a route does not take them; any other is 501 Not Implemented."""
+
 HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
 
@@ -63,16 +68,24 @@ class BadRequest(Exception):
 
 
 def read_body(environ: WSGIEnvironment) -> bytes:
-    raw = environ.get("CONTENT_LENGTH") or "0"
-    try:
-        length = int(raw)
-    except ValueError:
-        raise BadRequest(HTTPStatus.BAD_REQUEST) from None
-    if length < 0:
+    raw = (environ.get("CONTENT_LENGTH") or "0").strip()
+    # Digits only (RFC 9110 8.6): int() would also take "+1", "1_0" and non-ASCII digits.
+    if not (raw.isascii() and raw.isdigit()):
         raise BadRequest(HTTPStatus.BAD_REQUEST)
+    length = int(raw) if len(raw) <= 20 else MAX_BODY_BYTES + 1
     if length > MAX_BODY_BYTES:
         raise BadRequest(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-    body: bytes = environ["wsgi.input"].read(length) if length else b""
+    if not length:
+        return b""
+    try:
+        body: bytes = environ["wsgi.input"].read(length)
+    except TimeoutError:
+        # The server's deadline passed while the client trickled its body.
+        raise BadRequest(HTTPStatus.REQUEST_TIMEOUT) from None
+    except OSError:
+        raise BadRequest(HTTPStatus.BAD_REQUEST) from None
+    if len(body) != length:
+        raise BadRequest(HTTPStatus.BAD_REQUEST)  # the client closed before sending it all
     return body
 
 
@@ -92,7 +105,8 @@ class WebApp:
         }
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        method = environ.get("REQUEST_METHOD", "GET").upper()
+        # Methods are case-sensitive (RFC 9110 9.1): "get" is not GET, and is not answered as one.
+        method = environ.get("REQUEST_METHOD", "GET")
         response = self.respond(environ, method)
         headers = [
             ("Content-Type", response.content_type),
@@ -104,6 +118,8 @@ class WebApp:
         return [b"" if method == "HEAD" else response.body]
 
     def respond(self, environ: WSGIEnvironment, method: str) -> Response:
+        if method not in KNOWN_METHODS:
+            return self.error(HTTPStatus.NOT_IMPLEMENTED)
         path = environ.get("PATH_INFO") or "/"
         route = self.routes.get(path)
         if route is None:
@@ -131,7 +147,7 @@ class WebApp:
 
     def unsubscribe(self, environ: WSGIEnvironment) -> Response:
         link = read_link(environ.get("QUERY_STRING", ""))
-        if environ.get("REQUEST_METHOD", "GET").upper() != "POST":
+        if environ.get("REQUEST_METHOD", "GET") != "POST":
             if link is None:
                 return self.error(HTTPStatus.BAD_REQUEST)
             if not self.subscriptions.genuine(link.kind, link.recipient_id, link.token):
