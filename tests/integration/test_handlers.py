@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -315,6 +316,38 @@ def test_digest_goes_once_to_each_subscriber(
     assert sorted(str(m["To"]) for m in aws.mail("digest")) == sorted(s.email for s in subscribers)
     assert metric(capsys.readouterr().out, "DigestsSent") == len(subscribers)
     assert logged and not [line for line in logged if any(p in line for p in personal_data())]
+
+
+def test_a_record_redelivered_while_its_claim_is_leased_fails_until_the_lease_ends(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WARTA_SEND_LEASE_SECONDS", "2")
+    _app.reset()
+    tick(aws)
+    digest_plan.handler({"day": today()}, CONTEXT)
+    event = aws.drain("digest")
+    subscribers, _ = load_people(PEOPLE, datetime.now(UTC))
+    # An invocation that claimed this reader's digest and died (or still runs).
+    held = subscribers[0]
+    assert aws.store.claim_send(
+        "digest", today(), held.id, now=datetime.now(UTC), lease=timedelta(seconds=2)
+    )
+
+    during = digest_send.handler(event, CONTEXT)
+
+    # Held under lease: the record fails, so SQS delivers it again later,
+    # and everyone else in the batch has their digest already.
+    assert during == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert sorted(str(m["To"]) for m in aws.mail("digest")) == sorted(
+        s.email for s in subscribers[1:]
+    )
+
+    time.sleep(2.2)  # the lease runs out: the holder is taken for dead
+    after = digest_send.handler(event, CONTEXT)
+
+    assert after == {"batchItemFailures": []}
+    assert sorted(str(m["To"]) for m in aws.mail("digest")) == sorted(s.email for s in subscribers)
+    assert metric(capsys.readouterr().out, "ClaimsTakenOver") == 1
 
 
 def test_a_failing_record_is_reported_alone(aws: Aws) -> None:
