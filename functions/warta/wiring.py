@@ -19,7 +19,7 @@ from warta.adapters.memory_queue import MemoryQueue
 from warta.adapters.outbox import OutboxMailer, OutboxNotifier
 from warta.adapters.smtp import SmtpMailer
 from warta.adapters.sqlite_store import SqliteStore
-from warta.config.aws import AwsSettings
+from warta.config.aws_settings import AwsSettings
 from warta.config.settings import Settings
 from warta.core.days import jakarta_day
 from warta.core.errors import ConfigError

@@ -254,7 +254,7 @@ BROKEN = [
     (SERVICE, "import warta.cli.main\n", "warta.cli.main"),
     (SERVICE, "from ..render import JinjaRenderer\n", "warta.render"),
     (SERVICE, "def build():\n    from warta import wiring\n", "warta.wiring"),
-    (SERVICE, "from warta.demo.run import run\n", "warta.demo.run"),
+    (SERVICE, "from warta.demo.runner import run\n", "warta.demo.runner"),
     (SERVICE, "from ..ingest.http import HttpFetcher\n", "warta.ingest.http"),
     (SERVICE, "from ..ingest import http_fetcher\n", "warta.ingest.http_fetcher"),
     (SERVICE, "from warta.ingest.dns import resolve\n", "warta.ingest.dns"),

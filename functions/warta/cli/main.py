@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from warta.cli import people, run, serve, sources
+from warta.cli import cycle_commands, people_commands, serve_command, source_commands
 from warta.cli.common import err
 from warta.core.errors import ConfigError, WartaError
 
@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (run, sources, people, serve):
+    for module in (cycle_commands, source_commands, people_commands, serve_command):
         module.register(sub)
     register_text_filters(sub)
     return parser

@@ -13,7 +13,7 @@ from functools import cache
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-from warta.config.aws import load_aws_settings
+from warta.config.aws_settings import load_aws_settings
 from warta.config.secret import check_secret
 from warta.config.settings import load_settings
 from warta.config.sources import load_sources

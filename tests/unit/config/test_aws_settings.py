@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from warta.config.aws import AwsSettings, load_aws_settings
+from warta.config.aws_settings import AwsSettings, load_aws_settings
 from warta.config.secret import check_secret
 from warta.config.settings import load_settings
 from warta.core.errors import ConfigError

@@ -30,7 +30,7 @@ def register(sub: Subparsers) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from warta.demo.run import run_demo
+    from warta.demo.runner import run_demo
 
     report = run_demo(settings(), samples=args.samples)
     return 1 if report.failures else 0

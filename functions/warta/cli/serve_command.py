@@ -32,7 +32,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     current = settings()
     if args.demo:
-        from warta.demo.run import demo_settings
+        from warta.demo.runner import demo_settings
 
         current = demo_settings(current)
     serve(current, host=args.host, port=args.port)
