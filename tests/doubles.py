@@ -37,7 +37,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from warta.core.errors import FetchError, SendError, WartaError
+from warta.core.errors import FetchError, QueueError, SendError, WartaError
 from warta.core.model import FetchResult, Source
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # 10.00 WIB
@@ -178,6 +178,9 @@ class RecordingQueue:
         if not messages:
             return
         bodies = [json.dumps(m, ensure_ascii=False, sort_keys=True) for m in messages]
+        if any(len(body.encode()) > 256 * 1024 for body in bodies):
+            # As every queue: a message over the limit, and nothing of the send is queued.
+            raise QueueError("a message is over the queue's size limit")
         self.messages.extend(json.loads(body) for body in bodies)
         self.sends += 1
 

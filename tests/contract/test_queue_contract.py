@@ -34,8 +34,8 @@ class QueueCase:
     """Every message that reached the far side since the last call, each once."""
     in_order: bool
     """True where messages come back in the order they were sent (not so on SQS)."""
-    refuse: Callable[[], None] | None = None
-    """Makes the queue refuse from now on, where a test can do that."""
+    refuse: Callable[[], None]
+    """Makes the queue refuse from now on."""
 
 
 def sqs_case(request: pytest.FixtureRequest) -> QueueCase:
@@ -63,7 +63,11 @@ def sqs_case(request: pytest.FixtureRequest) -> QueueCase:
 
 def memory_case(request: pytest.FixtureRequest) -> QueueCase:
     queue = MemoryQueue()
-    return QueueCase(queue, queue.drain, in_order=True)
+
+    def refuse() -> None:
+        queue.capacity = len(queue)  # full: the next message has no room
+
+    return QueueCase(queue, queue.drain, in_order=True, refuse=refuse)
 
 
 def recording_case(request: pytest.FixtureRequest) -> QueueCase:
@@ -181,9 +185,16 @@ def test_a_message_changed_after_sending_arrives_as_it_was_sent(case: QueueCase)
 
 
 def test_a_queue_that_refuses_raises_a_warta_error(case: QueueCase) -> None:
-    if case.refuse is None:
-        pytest.skip("this queue cannot be made to refuse")
     case.refuse()
 
     with pytest.raises(WartaError):
         case.queue.send([{"n": 1}])
+
+
+def test_a_send_with_one_bad_message_queues_none_of_them(case: QueueCase) -> None:
+    # All or nothing: a retried send must not find half of it queued already.
+    too_big = of_size(256 * 1024 + 1)
+    with pytest.raises(WartaError):
+        case.queue.send([{"n": 1}, too_big])
+
+    assert case.received() == []

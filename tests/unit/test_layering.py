@@ -38,8 +38,14 @@ IO_LIBRARIES = frozenset(
 )  # fmt: skip
 """Libraries that reach storage, the network or the file formats of the outer layers."""
 
-HTTP_CLIENT_PARTS = ("http", "dns", "guard", "fetcher")
-"""warta.ingest modules with one of these in their name make up the HTTP client."""
+HTTP_CLIENT_PARTS = ("http", "dns", "guard", "fetch", "pinned", "capped", "connection")
+"""warta.ingest modules with one of these in their name make up the HTTP client
+(http, dns, address_guard, pinned_connection, capped_body, fetch_clock, file_fetcher);
+test_every_ingest_module_that_reaches_the_network_counts_as_the_http_client keeps
+the list whole."""
+
+NETWORK = ("socket", "ssl", "http.client", "concurrent.futures", "urllib.request")
+"""What a module imports when it reaches the network or waits on it."""
 
 
 def within(name: str, *packages: str) -> bool:
@@ -221,6 +227,21 @@ def test_module_imports_only_what_its_layer_allows(path: Path) -> None:
     found = violations(module, path.read_text(encoding="utf-8"), is_package=is_package)
 
     assert not found, "\n".join(map(str, found))
+
+
+def test_every_ingest_module_that_reaches_the_network_counts_as_the_http_client() -> None:
+    # A new module of the HTTP client with a name outside HTTP_CLIENT_PARTS would
+    # otherwise be open to the services.
+    reaching = []
+    for path in MODULES:
+        module, is_package = module_name(path)
+        if not within(module, "warta.ingest"):
+            continue
+        found = imports(module, path.read_text(encoding="utf-8"), is_package=is_package)
+        if any(within(name, *NETWORK) for _, name in found):
+            reaching.append(module)
+    assert reaching, "the HTTP client is no longer in warta.ingest: move this rule with it"
+    assert [m for m in reaching if not is_ingest_http_client(m)] == []
 
 
 def test_every_layer_with_rules_has_modules() -> None:
