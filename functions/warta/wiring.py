@@ -9,9 +9,7 @@ local install runs without boto3.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from warta.adapters.clock import SystemClock
@@ -23,14 +21,13 @@ from warta.config.aws_settings import AwsSettings
 from warta.config.settings import Settings
 from warta.core.days import jakarta_day
 from warta.core.errors import ConfigError
-from warta.core.model import Source
 from warta.core.ports import Clock, Fetcher, Mailer, Notifier, Store
 from warta.ingest.http import HttpFetcher
 from warta.ingest.parsers import parse
 from warta.render import default_renderer
 from warta.services.alerts import Alerts
 from warta.services.compose import Letterhead
-from warta.services.cycle import Cycle, CycleReport, LocalQueues, Progress
+from warta.services.cycle import Cycle, LocalQueues
 from warta.services.delivery import Delivery
 from warta.services.digest import Digest
 from warta.services.fanout import Fanout, Queues
@@ -68,17 +65,11 @@ class App:
     cycle: Cycle | None = field(default=None)
     """Set by the local wiring only: on AWS each step is its own invocation."""
 
-    def run_cycle(
-        self,
-        sources: Sequence[Source],
-        *,
-        digest_day: date | None,
-        force: bool = False,
-        progress: Progress = lambda _: None,
-    ) -> CycleReport:
+    @property
+    def local_cycle(self) -> Cycle:
         if self.cycle is None:
             raise ConfigError("this wiring runs its steps apart: the one-machine cycle is local")
-        return self.cycle.run(sources, digest_day=digest_day, force=force, progress=progress)
+        return self.cycle
 
     def close(self) -> None:
         close = getattr(self.store, "close", None)

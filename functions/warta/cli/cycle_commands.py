@@ -81,7 +81,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     app = build_local(current)
     try:
         day = digest_day(args.digest, app.clock.now())
-        report = app.run_cycle(sources, digest_day=day, force=args.all, progress=print)
+        report = app.local_cycle.run(sources, digest_day=day, force=args.all, progress=print)
     finally:
         app.close()
     print(

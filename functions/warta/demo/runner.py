@@ -64,7 +64,7 @@ def run_demo(
         with SampleServer(samples) as server:
             progress(f"Serving the sample sources at {server.base_url}")
             sources = load_sources(samples / "demo" / "sources.toml", {"demo": server.base_url})
-            report = app.run_cycle(
+            report = app.local_cycle.run(
                 sources, digest_day=jakarta_day(now), force=True, progress=progress
             )
     finally:
