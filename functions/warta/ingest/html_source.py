@@ -27,7 +27,8 @@ import lxml.html
 from lxml.cssselect import CSSSelector
 
 from warta.core.errors import ParseError
-from warta.core.model import FetchResult, Item, Source
+from warta.core.model import FetchResult, Source
+from warta.core.parsed import ParsedItems
 from warta.ingest.records import (
     Record,
     body_text,
@@ -128,11 +129,12 @@ def _markup(element: Any) -> str:
     return str(lxml.html.tostring(element, encoding="unicode", with_tail=False))
 
 
-def parse_listing(source: Source, result: FetchResult, *, seen_at: datetime) -> list[Item]:
+def parse_listing(source: Source, result: FetchResult, *, seen_at: datetime) -> ParsedItems:
     """Items of a listing page, in page order, not yet classified.
 
     Raises ParseError when the body is not HTML, when the item selector
-    matches nothing, or when no matched item has a title.
+    matches nothing, or when no matched item has a title. An item that
+    cannot be read is skipped (see `assemble`).
     """
     extract = checked_extract(source, check_extract, "html")
     item = compile_selector(extract["item"])
@@ -145,15 +147,15 @@ def parse_listing(source: Source, result: FetchResult, *, seen_at: datetime) -> 
     elements = item(root)
     if not elements:
         raise ParseError(f"html: no element matches item selector {extract['item']!r}")
-    records = [
-        Record(
+
+    def record(element: Any) -> Record:
+        return Record(
             title=_markup(_first(element, title)),
             link=_href(_first(element, link)),
             date=_date(_first(element, date)),
             text=_markup(_first(element, summary)),
         )
-        for element in elements
-    ]
+
     base = page_base(source, result)
     # A page's own <base href> is where its relative links point (CMSs that
     # serve listings from a subfolder rely on it).
@@ -161,10 +163,11 @@ def parse_listing(source: Source, result: FetchResult, *, seen_at: datetime) -> 
     if declared is not None:
         resolved = web_link(str(declared.get("href")), base)
         base = resolved or base
-    items = build_items(source, records, base_url=base, seen_at=seen_at)
+    items = build_items(source, elements, record, base_url=base, seen_at=seen_at)
     if not items:
+        why = f" ({items.skipped[0]})" if items.skipped else ""
         raise ParseError(
             f"html: {len(elements)} elements match {extract['item']!r} "
-            f"but none has a title at {extract['title']!r}"
+            f"but none has a title at {extract['title']!r}{why}"
         )
     return items

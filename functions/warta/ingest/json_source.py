@@ -27,7 +27,9 @@ from typing import Any
 from urllib.parse import quote
 
 from warta.core.errors import ParseError
-from warta.core.model import FetchResult, Item, Source
+from warta.core.model import FetchResult, Source
+from warta.core.parsed import ParsedItems
+from warta.core.safe_text import clean
 from warta.ingest.records import (
     Record,
     body_text,
@@ -117,8 +119,9 @@ def _date(entry: Any, path: str | None) -> str | datetime | None:
         return None
     value = _lookup(entry, path)
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        seconds = value / 1000 if value > _MILLISECONDS else value
         try:
+            # Inside the try: an integer of hundreds of digits is too large for a float.
+            seconds = value / 1000 if value > _MILLISECONDS else value
             return datetime.fromtimestamp(seconds, UTC)
         except (OverflowError, OSError, ValueError):
             return None
@@ -132,7 +135,9 @@ def _link(entry: Any, spec: str) -> str:
     for literal, path in _template_fields(spec):
         out.append(literal)
         if path is not None:
-            value = _field(entry, path).strip()
+            # Clean first: quote() refuses a lone surrogate, and a line break
+            # or an invisible character has no place in a link.
+            value = clean(_field(entry, path))
             if not value:
                 return ""  # a link with a hole in it would open the wrong page
             out.append(quote(value, safe=_URL_SAFE))
@@ -151,11 +156,25 @@ def _document(result: FetchResult) -> Any:
         raise ParseError(f"not JSON: {exc}") from None
 
 
-def parse_json(source: Source, result: FetchResult, *, seen_at: datetime) -> list[Item]:
+def _record(entry: Any, extract: Mapping[str, str]) -> Record | None:
+    """One item's parts at the extract's paths; None for a list element that is not an object."""
+    if not isinstance(entry, dict):
+        return None
+    return Record(
+        title=_field(entry, extract["title"]),
+        link=_link(entry, extract["url"]),
+        date=_date(entry, extract.get("date")),
+        text=_field(entry, extract.get("text")),
+        guid=_field(entry, extract.get("guid")) or None,
+    )
+
+
+def parse_json(source: Source, result: FetchResult, *, seen_at: datetime) -> ParsedItems:
     """Items of one page of a JSON API, in document order, not yet classified.
 
     Raises ParseError when the body is not JSON, when the items path is
     missing or not a list, or when no item has a title or text at its path.
+    An item that cannot be read is skipped (see `assemble`).
     """
     extract = checked_extract(source, check_extract, "json")
     document = _document(result)
@@ -166,20 +185,16 @@ def parse_json(source: Source, result: FetchResult, *, seen_at: datetime) -> lis
     if not isinstance(entries, list):
         raise ParseError(f"json: items path {items_path!r} is not a list")
 
-    records = [
-        Record(
-            title=_field(entry, extract["title"]),
-            link=_link(entry, extract["url"]),
-            date=_date(entry, extract.get("date")),
-            text=_field(entry, extract.get("text")),
-            guid=_field(entry, extract.get("guid")) or None,
-        )
-        for entry in entries
-        if isinstance(entry, dict)
-    ]
-    items = build_items(source, records, base_url=page_base(source, result), seen_at=seen_at)
+    items = build_items(
+        source,
+        entries,
+        lambda entry: _record(entry, extract),
+        base_url=page_base(source, result),
+        seen_at=seen_at,
+    )
     if entries and not items:
+        why = f" ({items.skipped[0]})" if items.skipped else ""
         raise ParseError(
-            f"json: none of the {len(entries)} items has a title at {extract['title']!r}"
+            f"json: none of the {len(entries)} items has a title at {extract['title']!r}{why}"
         )
     return items

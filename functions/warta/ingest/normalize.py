@@ -20,6 +20,14 @@ _TRACKING_EXACT = frozenset(
 )  # fmt: skip
 _TRACKING_PREFIXES = ("utm_",)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# What no link may hold inside it: white space, control characters, invisible
+# formatting (bidi, zero-width, tags), noncharacters and lone surrogates.
+# urlsplit silently drops tabs and line breaks, which would hide them.
+_NOT_IN_LINK = re.compile(
+    r"[\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+    r"\u2060-\u206f\ufeff\ufff9-\ufffb\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff"
+    r"\U000e0000-\U000e007f]"
+)
 
 
 def _is_tracking(name: str) -> bool:
@@ -38,13 +46,21 @@ def _is_absolute(parts: SplitResult) -> bool:
     return parts.scheme in _DEFAULT_PORTS and bool(parts.netloc) and not parts.path.endswith(";")
 
 
+def unfit_for_link(url: str) -> bool:
+    """Whether `url` holds, between its ends, a character no link may hold (see _NOT_IN_LINK)."""
+    return _NOT_IN_LINK.search(url.strip()) is not None
+
+
 def canonical_url(url: str, base: str | None = None) -> str:
     """Absolute URL without fragment, default port or tracking parameters.
 
     Other query parameters keep their order and their original encoding, so
-    the URL still opens the same page.
+    the URL still opens the same page. A URL `unfit_for_link` is given back
+    as written (its ends trimmed), never mended: it is no link at all.
     """
     url = url.strip()
+    if _NOT_IN_LINK.search(url):
+        return url
     try:
         parts = urlsplit(url)
         if base and not _is_absolute(parts):
@@ -126,8 +142,10 @@ _BREAKS: dict[str, _Break] = {
 }
 _START_MARKS = {_Break.PARAGRAPH: _PARA_MARK, _Break.LINE: _LINE_MARK, _Break.CELL: " "}
 # Text with none of these needs no HTML parser: no tag, no entity, and no
-# character the parser would rewrite (a lone surrogate becomes "?").
+# character that must be rewritten for it (a lone surrogate, which UTF-8
+# cannot carry, becomes U+FFFD as it does everywhere else in Warta).
 _NEEDS_PARSER = re.compile(r"[<&\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def html_to_text(html: str) -> str:
@@ -146,7 +164,7 @@ def html_to_text(html: str) -> str:
         # Bytes with an explicit encoding: lxml refuses str input that carries
         # an encoding declaration, and a stray NUL would end the document.
         root = lxml.etree.fromstring(
-            html.replace("\x00", "").encode("utf-8", "replace"), parser=parser
+            _SURROGATE.sub("\ufffd", html.replace("\x00", "")).encode("utf-8"), parser=parser
         )
     except (lxml.etree.ParserError, ValueError):
         return ""

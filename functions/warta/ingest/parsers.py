@@ -5,14 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from warta.core.errors import ParseError
-from warta.core.model import FetchResult, Item, Source, SourceKind
+from warta.core.model import FetchResult, Source, SourceKind
+from warta.core.parsed import ParsedItems
 from warta.ingest.html_source import parse_listing
 from warta.ingest.json_source import parse_json
 from warta.ingest.rss import parse_feed
 
 
-def parse(source: Source, result: FetchResult, *, seen_at: datetime) -> list[Item]:
-    """Implements the Parser port for every kind Warta knows."""
+def parse(source: Source, result: FetchResult, *, seen_at: datetime) -> ParsedItems:
+    """Implements the Parser port for every kind Warta knows.
+
+    The items come with the reasons for any entry skipped (ParsedItems.skipped).
+    """
     if source.kind is SourceKind.RSS:
         return parse_feed(source, result, seen_at=seen_at)
     if source.kind is SourceKind.JSON:

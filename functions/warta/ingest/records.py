@@ -1,8 +1,13 @@
-"""From raw records to Items: what the json and html parsers share.
+"""From raw entries to Items: the step every parser ends with, and what the json and html
+parsers share.
 
-Each of those parsers only finds, for every entry of its document, the raw
-title, link, date, text and GUID (a Record); turning that into a normalized
-Item (canonical web URL, plain text, UTC date, stable id) is done here once.
+Each parser only finds, for every entry of its document, its parts: the json
+and html parsers the raw title, link, date, text and GUID (a Record), the
+feed parser an Entry of its own. `assemble` is the one way out to Items for
+all of them: it reads each entry on its own, so that an entry that breaks the
+reading is skipped with its reason while the others go on; it makes the text
+of every entry safe (`core.safe_text.clean`) and refuses any link that is not
+a clean http(s) URL; and it gives each entry its stable id.
 """
 
 from __future__ import annotations
@@ -13,12 +18,23 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import Message
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from warta.core.errors import ParseError
 from warta.core.model import FetchResult, Item, Source
+from warta.core.parsed import ParsedItems, reason
+from warta.core.safe_text import clean
 from warta.ingest.dates import dateline_date, parse_date
-from warta.ingest.normalize import canonical_url, clean_title, html_to_text, item_id
+from warta.ingest.normalize import (
+    canonical_url,
+    clean_title,
+    html_to_text,
+    item_id,
+    unfit_for_link,
+)
+
+Raw = TypeVar("Raw")
 
 # An entry dated further ahead than this has a broken clock or zone; the time
 # it was seen is the better guess (the same rule as for feeds).
@@ -92,6 +108,9 @@ def body_text(result: FetchResult) -> str:
 
 
 def is_web_url(value: str) -> bool:
+    """Whether `value` is an absolute http(s) URL with a host, and nothing unfit for a link inside."""
+    if unfit_for_link(value):
+        return False
     try:
         parts = urlsplit(value.strip())
     except ValueError:
@@ -161,7 +180,7 @@ def untitled(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One entry after normalization of its parts, before it gets its identity."""
+    """One entry after normalization of its parts, before it is made safe and gets its identity."""
 
     title: str
     """Plain text, one line."""
@@ -173,41 +192,79 @@ class Entry:
     published_at: datetime
 
 
-def assemble(source: Source, entries: Iterable[Entry], *, fallback_url: str) -> list[Item]:
+def _made_safe(entry: Entry) -> Entry:
+    """The entry as Warta keeps it: every text clean, the link a clean web URL or none.
+
+    Nothing written in a document reaches a store, a message or a log
+    without passing here: control, bidi and zero-width characters go, lone
+    surrogates become U+FFFD, and only the body keeps its line breaks.
+    Encoded words (=?utf-8?q?...?=) stay the text they are, never decoded.
+    """
+    guid = clean(entry.guid) if entry.guid else ""
+    return Entry(
+        title=clean(entry.title),
+        text=clean(entry.text, multiline=True),
+        link=entry.link.strip() if entry.link and is_web_url(entry.link) else "",
+        guid=guid or None,
+        published_at=entry.published_at,
+    )
+
+
+def assemble(
+    source: Source,
+    raws: Iterable[Raw],
+    read: Callable[[Raw], Entry | None],
+    *,
+    fallback_url: str,
+) -> ParsedItems:
     """Items of one document, in its order: the step every source kind ends with.
+
+    `read` turns one raw entry of the document into an Entry (None for what
+    is not an entry at all); an entry whose reading or identity raises is
+    skipped, and ParsedItems.skipped says which ("entry 3", counted in the
+    document) and why. Every entry is made safe before anything else sees it
+    (`_made_safe`); one without a usable link points at `fallback_url`.
 
     An entry with neither title nor text is dropped; an entry listed twice
     comes out once. A GUID or link that several entries share identifies none
     of them (feeds reuse counters; listings link every card to one page), so
     those entries fall further down the identity chain.
     """
-    entries = list(entries)
-    guids = Counter(e.guid for e in entries if e.guid)
-    links = Counter(e.link for e in entries if e.link)
+    skipped: list[str] = []
+    entries: list[tuple[int, Entry]] = []
+    for position, raw in enumerate(raws, 1):
+        try:
+            entry = read(raw)
+            if entry is not None:
+                entries.append((position, _made_safe(entry)))
+        except Exception as exc:  # one entry's fault, whatever it is
+            skipped.append(f"entry {position}: {reason(exc)}")
+    fallback = fallback_url.strip() if is_web_url(fallback_url) else canonical_url(source.url)
+    guids = Counter(e.guid for _, e in entries if e.guid)
+    links = Counter(e.link for _, e in entries if e.link)
     duplicate_guids = {g for g, n in guids.items() if n > 1}
     duplicate_urls = {u for u, n in links.items() if n > 1}
     items: list[Item] = []
     seen_ids: set[str] = set()
-    for entry in entries:
+    for position, entry in entries:
         if not entry.title and not entry.text:
             continue
-        identity, _how = item_id(
-            source.id,
-            entry.guid,
-            entry.link or None,
-            entry.title,
-            entry.text,
-            duplicate_guids=duplicate_guids,
-            duplicate_urls=duplicate_urls,
-        )
-        if identity in seen_ids:
-            continue
-        seen_ids.add(identity)
-        items.append(
-            Item(
+        try:
+            identity, _how = item_id(
+                source.id,
+                entry.guid,
+                entry.link or None,
+                entry.title,
+                entry.text,
+                duplicate_guids=duplicate_guids,
+                duplicate_urls=duplicate_urls,
+            )
+            if identity in seen_ids:
+                continue
+            item = Item(
                 id=identity,
                 source_id=source.id,
-                url=entry.link or fallback_url,
+                url=entry.link or fallback,
                 title=entry.title or untitled(entry.text),
                 text=entry.text,
                 published_at=entry.published_at,
@@ -215,28 +272,39 @@ def assemble(source: Source, entries: Iterable[Entry], *, fallback_url: str) -> 
                 region=source.region,
                 guid=entry.guid,
             )
-        )
-    return items
+        except Exception as exc:
+            skipped.append(f"entry {position}: {reason(exc)}")
+            continue
+        seen_ids.add(identity)
+        items.append(item)
+    return ParsedItems(items, skipped)
 
 
 def build_items(
-    source: Source, records: Iterable[Record], *, base_url: str, seen_at: datetime
-) -> list[Item]:
-    """Normalized Items in document order (see `assemble`).
+    source: Source,
+    raws: Iterable[Raw],
+    record: Callable[[Raw], Record | None],
+    *,
+    base_url: str,
+    seen_at: datetime,
+) -> ParsedItems:
+    """Normalized Items in document order (see `assemble`), `record` finding each entry's parts.
 
     Links resolve against `base_url`; an entry without a usable link points at
     `base_url` itself (the listing) and gets its identity from title and text.
     """
-    entries = []
-    for record in records:
-        text = html_to_text(record.text)
-        entries.append(
-            Entry(
-                title=clean_title(record.title),
-                text=text,
-                link=web_link(record.link, base_url),
-                guid=(record.guid or "").strip() or None,
-                published_at=_published(record.date, text, source, seen_at),
-            )
+
+    def read(raw: Raw) -> Entry | None:
+        found = record(raw)
+        if found is None:
+            return None
+        text = html_to_text(found.text)
+        return Entry(
+            title=clean_title(found.title),
+            text=text,
+            link=web_link(found.link, base_url),
+            guid=(found.guid or "").strip() or None,
+            published_at=_published(found.date, text, source, seen_at),
         )
-    return assemble(source, entries, fallback_url=canonical_url(base_url))
+
+    return assemble(source, raws, read, fallback_url=canonical_url(base_url))

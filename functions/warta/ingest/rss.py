@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import itertools
 import re
@@ -11,7 +12,8 @@ from typing import Any
 import feedparser
 
 from warta.core.errors import ParseError
-from warta.core.model import FetchResult, Item, Source
+from warta.core.model import FetchResult, Source
+from warta.core.parsed import ParsedItems
 from warta.ingest.dates import dateline_date, parse_date
 from warta.ingest.normalize import (
     canonical_url,
@@ -30,6 +32,20 @@ _NAME_START = re.compile(r"[A-Za-z_]")
 # Comments and processing instructions may hold "<tag" text that would end the
 # prolog early and hide a declaration after them.
 _COMMENT_OR_PI = re.compile(r"<!--.*?(?:-->|\Z)|<\?.*?(?:\?>|\Z)", re.DOTALL)
+# A numeric character reference, as feedparser's loose parser reads one.
+_CHAR_REF = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]{1,16})|0*([0-9]{1,20}));")
+_WIDE_CHAR_REF = re.compile(_CHAR_REF.pattern.decode("ascii"))
+# How a document in UTF-16 or UTF-32 starts: a byte order mark, or "<" as a wide character.
+_WIDE_STARTS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00", "utf-16-le"),
+    (b"\x00<", "utf-16-be"),
+)
 
 # FeedParserDict.get goes through its alias table and Python-level
 # __getitem__ on every call; for the keys read here (none is an alias) the
@@ -70,6 +86,38 @@ def _prolog(body: bytes) -> str:
 def _check_no_entities(body: bytes) -> None:
     if _ENTITY_DECL.search(_prolog(body)):
         raise ParseError("document declares XML entities")
+
+
+def _names_a_character(match: re.Match[bytes] | re.Match[str]) -> bool:
+    hex_digits, digits = match.group(1), match.group(2)
+    code = int(hex_digits, 16) if hex_digits is not None else int(digits)
+    return not (0xD800 <= code <= 0xDFFF or code > 0x10FFFF)
+
+
+def _defuse_character_references(body: bytes) -> bytes:
+    """The body with each reference to no character (a lone surrogate, past U+10FFFF) as U+FFFD.
+
+    The XML parser refuses "&#xD800;", and the loose parser feedparser then
+    falls back to raises on it: one such title would make the whole feed
+    unreadable. A reference longer than the pattern allows is read as one
+    by neither parser. A document in UTF-16 or UTF-32 is searched as text
+    and written back in its own encoding.
+    """
+    for start, encoding in _WIDE_STARTS:
+        if body.startswith(start):
+            try:
+                text = body.decode(encoding, errors="surrogatepass")
+            except UnicodeDecodeError:  # cut short: feedparser finds another reading
+                return body
+            if "&#" not in text:
+                return body
+            fixed = _WIDE_CHAR_REF.sub(
+                lambda m: m.group(0) if _names_a_character(m) else "&#xFFFD;", text
+            )
+            return fixed.encode(encoding, errors="surrogatepass")
+    if b"&#" not in body:
+        return body
+    return _CHAR_REF.sub(lambda m: m.group(0) if _names_a_character(m) else b"&#xFFFD;", body)
 
 
 def _entry_link(entry: Any, base: str) -> str:
@@ -136,11 +184,12 @@ def _entry_published(entry: Any, text: str, source: Source, seen_at: datetime) -
     return seen_at.astimezone(UTC)
 
 
-def parse_feed(source: Source, result: FetchResult, *, seen_at: datetime) -> list[Item]:
+def parse_feed(source: Source, result: FetchResult, *, seen_at: datetime) -> ParsedItems:
     """Items of an RSS or Atom document, in feed order, not yet classified.
 
     Raises ParseError when the body is not a feed or declares XML entities.
-    A sloppy feed (bozo) that still yields entries is used.
+    A sloppy feed (bozo) that still yields entries is used; an entry that
+    cannot be read is skipped (see `assemble`).
     """
     _check_no_entities(result.body)
     headers: dict[str, str] = {}
@@ -154,7 +203,7 @@ def parse_feed(source: Source, result: FetchResult, *, seen_at: datetime) -> lis
     # bytes argument as a local file name. Its sanitizer is off because it
     # keeps the inner text of <iframe> and friends; html_to_text drops them.
     parsed = feedparser.parse(
-        io.BytesIO(result.body),
+        io.BytesIO(_defuse_character_references(result.body)),
         response_headers=headers,
         sanitize_html=False,
         resolve_relative_uris=False,
@@ -172,16 +221,15 @@ def parse_feed(source: Source, result: FetchResult, *, seen_at: datetime) -> lis
     # Relative item links belong to the site the feed describes, which is not
     # always where the feed is served from (a mirror, a feed proxy, the demo).
     base = fallback_url if is_web_url(feed_link) else result.url
-    normalized = []
-    for entry in entries:
+
+    def read(entry: Any) -> Entry:
         text = _entry_text(entry)
-        normalized.append(
-            Entry(
-                title=clean_title(_get(entry, "title") or ""),
-                text=text,
-                link=_entry_link(entry, base),
-                guid=(_get(entry, "id") or "").strip() or None,
-                published_at=_entry_published(entry, text, source, seen_at),
-            )
+        return Entry(
+            title=clean_title(_get(entry, "title") or ""),
+            text=text,
+            link=_entry_link(entry, base),
+            guid=(_get(entry, "id") or "").strip() or None,
+            published_at=_entry_published(entry, text, source, seen_at),
         )
-    return assemble(source, normalized, fallback_url=fallback_url)
+
+    return assemble(source, entries, read, fallback_url=fallback_url)
