@@ -163,3 +163,22 @@ def test_file_over_the_body_cap_gets_the_same_error_as_a_url(tmp_path: Path) -> 
         assert done.returncode == 1
         assert "body_too_large" in done.stderr
         assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("https://pengguna:rahasia@contoh.id/feed/", "must not carry a user name or password"),
+        ("https://contoh.id/fe ed/", "must not contain spaces"),
+        ("https://contoh.id:99999/feed/", "port"),
+    ],
+)
+def test_preview_checks_a_url_as_a_sources_file_would(url: str, says: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "warta", "preview", url],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 2
+    assert says in done.stderr and len(done.stderr.splitlines()) == 1
+    assert "rahasia" not in done.stderr + done.stdout

@@ -7,9 +7,9 @@ from typing import Any
 
 from warta.adapters import aws
 from warta.core.errors import ConfigError, SendError
+from warta.core.validate import PHONE_PATTERN
 
 # E.164 as SNS takes it: a plus, then 8 to 15 digits with no leading zero.
-E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 
 # What carriers accept as an alphanumeric sender id: up to 11 letters and
 # digits, at least one of them a letter.
@@ -57,7 +57,7 @@ class SnsNotifier:
 
     def notify(self, phone: str, text: str, *, key: str | None = None) -> str:
         # SNS has no idempotency key for SMS: `key` is not sent.
-        if not E164.fullmatch(phone):
+        if not PHONE_PATTERN.fullmatch(phone):
             # The number itself stays out of the error: SendError text is logged.
             raise SendError("phone number is not in E.164 form (+ and 8-15 digits)")
         if not text:

@@ -12,6 +12,7 @@ from warta.cli.common import add_sources_option, err, settings, sources_file
 from warta.core.days import JAKARTA_NAME
 from warta.core.errors import ConfigError, FetchError, ParseError
 from warta.core.model import NATIONAL, Authority, Source, SourceKind
+from warta.core.validate import printable, url_problem, without_userinfo
 
 if TYPE_CHECKING:
     from warta.cli.common import Subparsers
@@ -72,7 +73,13 @@ def register(sub: Subparsers) -> None:
 
 
 def _address(target: str) -> str:
-    return target if target.startswith(("http://", "https://")) else Path(target).resolve().as_uri()
+    """The URL to preview: a web address, checked as a sources file's would be, or a file."""
+    if not target.startswith(("http://", "https://")):
+        return Path(target).resolve().as_uri()
+    problem = url_problem(target)
+    if problem is not None:
+        raise ConfigError(f"the URL {printable(without_userinfo(target))} {problem}")
+    return target
 
 
 def listed_source(current: Settings, path: Path, url: str, *, explicit: bool) -> Source | None:
