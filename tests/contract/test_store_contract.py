@@ -231,6 +231,8 @@ def test_source_state_round_trips_with_every_field(store: Store) -> None:
         last_new_item_at=T0 - timedelta(days=2),
         notified_at=T0 + timedelta(minutes=1),
         notified_reason="failing",
+        skipped_items=2,
+        last_item_error="entry 3: KeyError: 'title'",
     )
     store.put_source_state(state)
     got = store.get_source_state("kpu-ri")

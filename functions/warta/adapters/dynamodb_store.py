@@ -468,6 +468,8 @@ class DynamoDbStore:
             last_new_item_at=_dt_or_none(row, "last_new_item_at"),
             notified_at=_dt_or_none(row, "notified_at"),
             notified_reason=_str_or_none(row, "notified_reason"),
+            skipped_items=_int_or_none(row, "skipped_items") or 0,
+            last_item_error=_str_or_none(row, "last_item_error"),
         )
 
     def put_source_state(self, state: SourceState) -> None:
@@ -490,6 +492,8 @@ class DynamoDbStore:
             last_new_item_at=state.last_new_item_at,
             notified_at=state.notified_at,
             notified_reason=state.notified_reason,
+            skipped_items=state.skipped_items or None,
+            last_item_error=state.last_item_error,
         )
         self._call("put_source_state", "put_item", Item=row)
 

@@ -154,6 +154,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 3: the text a story keeps for comparing later items with it.
     ("ALTER TABLE stories ADD COLUMN text TEXT NOT NULL DEFAULT ''",),
+    # 4: the items a source's last run skipped, and why the last one was.
+    (
+        "ALTER TABLE source_state ADD COLUMN skipped_items INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE source_state ADD COLUMN last_item_error TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -396,6 +401,8 @@ class SqliteStore:
             last_new_item_at=_dt_or_none(row["last_new_item_at"]),
             notified_at=_dt_or_none(row["notified_at"]),
             notified_reason=row["notified_reason"],
+            skipped_items=row["skipped_items"],
+            last_item_error=row["last_item_error"],
         )
 
     def put_source_state(self, state: SourceState) -> None:
@@ -405,8 +412,9 @@ class SqliteStore:
                 INSERT OR REPLACE INTO source_state
                     (source_id, etag, last_modified, next_poll_at, error_count, last_error,
                      last_success_at, last_status, moved_to, disabled, failing_since,
-                     last_new_item_at, notified_at, notified_reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     last_new_item_at, notified_at, notified_reason, skipped_items,
+                     last_item_error)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     state.source_id,
@@ -423,6 +431,8 @@ class SqliteStore:
                     _ts_or_none(state.last_new_item_at),
                     _ts_or_none(state.notified_at),
                     state.notified_reason,
+                    state.skipped_items,
+                    state.last_item_error,
                 ),
             )
 

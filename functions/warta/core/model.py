@@ -91,6 +91,10 @@ class SourceState:
     notified_at: datetime | None = None
     notified_reason: str | None = None
     """The last health message sent to admins about this source, so it is sent once."""
+    skipped_items: int = 0
+    """Entries or items its last successful run could not take in (the others were)."""
+    last_item_error: str | None = None
+    """Why the last of those was skipped ("entry 3: ..." or "item <id>: ...")."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,13 @@ failures and the last new item are kept for the health messages; a server's
 Retry-After (on 429/503) and Cache-Control max-age push the next poll back,
 within caps. The first run of a source only lets recent items through, so
 adding a source with years of archive in its feed floods nobody.
+
+A failure belongs to what failed. An entry the parser could not read, or an
+item that could not be classified, clustered or stored, is skipped with its
+reason (kept on the source's state) and the others go on; anything going
+wrong in fetching or parsing the document fails that source alone, recorded
+like a fetch error. Only a store asking to slow down (ThrottledError) ends the
+call, so that the whole source is tried again.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from hashlib import blake2b
 
-from warta.core.errors import FetchError, ParseError
+from warta.core.errors import FetchError, ThrottledError
 from warta.core.model import (
     NATIONAL,
     STORY_TEXT_LIMIT,
@@ -30,6 +37,7 @@ from warta.core.model import (
     Story,
     StorySource,
 )
+from warta.core.parsed import reason, skipped_entries
 from warta.core.policy import failure_wait, fresh_for, next_poll
 from warta.core.ports import Clock, Fetcher, Parser, Store
 from warta.core.text.classify import classify
@@ -37,6 +45,9 @@ from warta.core.text.cluster import band_keys, signature, story_to_join
 from warta.core.text.summarize import summarize
 
 logger = logging.getLogger(__name__)
+
+ERROR_LIMIT = 500
+"""Characters of a source's error kept on its state."""
 
 DayOf = Callable[[datetime], date]
 """Maps a moment to its digest day (the Jakarta calendar day)."""
@@ -69,6 +80,9 @@ class IngestReport:
     recorded_only: int = 0
     """Items of a first run (or of the first run after an outage) older than the window:
     recorded as seen, no story, no alert."""
+    skipped_items: list[str] = field(default_factory=list)
+    """Entries or items this run could not take in, each with why ("entry 3: ...",
+    "item <id>: ..."): failures of their own, while the rest of the source was taken in."""
 
 
 def due_sources(sources: Iterable[Source], store: Store, now: datetime) -> list[Source]:
@@ -155,7 +169,7 @@ class Ingest:
                 etag=state.etag,
                 last_modified=state.last_modified,
             )
-        except (FetchError, ParseError) as exc:
+        except Exception as exc:  # whatever it is, it is this source's failure
             self._failed(source, state, exc, now, report)
             return None
         report.status = result.status
@@ -169,14 +183,19 @@ class Ingest:
         now: datetime,
         report: IngestReport,
     ) -> list[Item] | None:
-        """The document's items (none when unchanged); None (state updated) when unreadable."""
+        """The document's items (none when unchanged); None (state updated) when unreadable.
+
+        Entries the parser skipped are noted in the report with their reasons.
+        """
         if result.not_modified:
             return []
         try:
-            return self.parse(source, result, seen_at=now)
-        except (FetchError, ParseError) as exc:
+            items = self.parse(source, result, seen_at=now)
+        except Exception as exc:  # whatever it is, it is this source's failure
             self._failed(source, state, exc, now, report)
             return None
+        report.skipped_items.extend(skipped_entries(items))
+        return items
 
     def _take_all(
         self,
@@ -196,10 +215,22 @@ class Ingest:
         )
         report.items = len(items)
         for item in items:
-            if (report.first_run or report.catching_up) and self._before_window(item, now):
-                self._record_only(item, now, report)
-            else:
-                self._take(source, item, now, report)
+            try:
+                if (report.first_run or report.catching_up) and self._before_window(item, now):
+                    self._record_only(item, now, report)
+                else:
+                    self._take(source, item, now, report)
+            except ThrottledError:
+                raise  # the store, not the item: the whole source is tried again
+            except Exception as exc:  # this item's failure alone
+                self._skipped(source, item, exc, report)
+
+    @staticmethod
+    def _skipped(source: Source, item: Item, exc: Exception, report: IngestReport) -> None:
+        why = f"item {item.id}: {reason(exc)}"
+        report.skipped_items.append(why)
+        logger.warning("item skipped", extra={"source_id": source.id, "error": why})
+        logger.debug("item skipped", exc_info=exc)
 
     def _succeeded(
         self,
@@ -210,15 +241,27 @@ class Ingest:
         now: datetime,
         report: IngestReport,
     ) -> None:
-        """Records a successful fetch: new validators, no error, the next poll."""
+        """Records a successful fetch: new validators, no error, the next poll.
+
+        A run that skipped an item keeps the validators it had, so that the
+        next fetch gets the whole document again and tries that item again.
+        """
+        skipped = report.skipped_items
+        keep_validators = bool(skipped)
         self.store.put_source_state(
             replace(
                 state,
-                etag=result.etag or state.etag,
-                last_modified=result.last_modified or state.last_modified,
+                etag=state.etag if keep_validators else result.etag or state.etag,
+                last_modified=(
+                    state.last_modified
+                    if keep_validators
+                    else result.last_modified or state.last_modified
+                ),
                 moved_to=result.permanent_redirect or state.moved_to,
                 error_count=0,
                 last_error=None,
+                skipped_items=len(skipped),
+                last_item_error=skipped[-1][:ERROR_LIMIT] if skipped else None,
                 last_status=result.status,
                 last_success_at=now,
                 failing_since=None,
@@ -238,17 +281,19 @@ class Ingest:
         self,
         source: Source,
         state: SourceState,
-        exc: FetchError | ParseError,
+        exc: Exception,
         now: datetime,
         report: IngestReport,
     ) -> None:
         # A failed fetch keeps everything learned so far (ETag, seen items)
         # and only pushes the next try back.
         errors = state.error_count + 1
-        report.error = str(exc)
+        report.error = reason(exc, ERROR_LIMIT)
         report.status = getattr(exc, "status", None)
+        if not isinstance(report.status, int):
+            report.status = None
         gone = isinstance(exc, FetchError) and exc.reason == "gone"
-        last_error = str(exc)
+        last_error = report.error
         if gone:
             # 410 is the server saying the feed is gone for good: asking again
             # every few hours would only be noise in its logs and ours.
@@ -264,7 +309,7 @@ class Ingest:
             replace(
                 state,
                 error_count=errors,
-                last_error=last_error[:500],
+                last_error=last_error[:ERROR_LIMIT],
                 last_status=report.status,
                 disabled=state.disabled or gone,
                 failing_since=state.failing_since or now,
@@ -275,6 +320,8 @@ class Ingest:
             "source failed",
             extra={"source_id": source.id, "error": report.error, "disabled": gone},
         )
+        # The trace only where asked for: an exception's text may hold the feed's own.
+        logger.debug("source failed", exc_info=exc)
 
     def _before_window(self, item: Item, now: datetime) -> bool:
         # The Parser port dates an undated item at seen_at (`now`): on a first

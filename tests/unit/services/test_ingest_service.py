@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from warta.adapters.sqlite_store import SqliteStore
-from warta.core.errors import FetchError
-from warta.core.model import Authority, FetchResult
+from warta.core.errors import FetchError, ThrottledError
+from warta.core.model import Authority, FetchResult, Item, Source
 from warta.services.ingest import Ingest, due_sources
 
 from .conftest import FixedClock, ItemsParser, ScriptedFetcher, item, ok, source
@@ -512,3 +512,177 @@ def test_short_outage_keeps_every_new_item(store: SqliteStore, clock: FixedClock
 
     assert not report.catching_up
     assert (report.new_items, report.recorded_only) == (1, 0)
+
+
+# -- one bad item, one bad source -----------------------------------------------------
+
+
+class BreaksOn:
+    """A store that refuses to record items whose title holds `word`, and counts the others."""
+
+    def __init__(self, store: SqliteStore, word: str, error: Exception) -> None:
+        self.store = store
+        self.word = word
+        self.error = error
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+    def add_item_if_new(self, item: Item, *, seen_at: datetime) -> bool:
+        if self.word in item.title:
+            raise self.error
+        return self.store.add_item_if_new(item, seen_at=seen_at)
+
+
+def test_an_item_that_cannot_be_stored_is_skipped_and_the_others_taken_in(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    items = [
+        item("a", "KPU Tetapkan Jadwal Rekapitulasi", RELEASE),
+        item("b", "Rusak \x1b[2J Tersimpan", "Isi."),
+        item("c", REBUTTAL_TITLE, REBUTTAL),
+    ]
+    broken = BreaksOn(store, "Rusak", UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates"))
+    service = Ingest(
+        store=broken,  # type: ignore[arg-type]
+        fetcher=ScriptedFetcher([ok(b"v1", etag='"v1"')]),
+        parse=ItemsParser({b"v1": items}),
+        clock=clock,
+        today=lambda moment: date(2026, 11, 28),
+    )
+
+    report = service.source(source())
+
+    assert report.error is None
+    assert report.skipped_items == [
+        "item b: UnicodeEncodeError: 'utf-8' codec can't encode character '\\ud800' "
+        "in position 0: surrogates"
+    ]
+    assert store.has_item("a") and store.has_item("c") and not store.has_item("b")
+    assert len(report.urgent_stories) == 1  # the rebuttal still alerts
+    state = store.get_source_state("kpu-ri")
+    assert state is not None
+    assert (state.error_count, state.last_error, state.skipped_items) == (0, None, 1)
+    assert state.last_item_error == report.skipped_items[0]
+    # The validators are kept, so that the next fetch brings the skipped item again.
+    assert state.etag is None
+
+
+def test_an_item_that_breaks_classification_is_skipped_alone(
+    store: SqliteStore, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warta.services import ingest as ingest_module
+
+    real = ingest_module.classify
+
+    def breaks(title: str, text: str, authority: Authority) -> tuple[bool, bool]:
+        if title.startswith("Rusak"):
+            raise IndexError("list index out of range")
+        return real(title, text, authority)
+
+    monkeypatch.setattr(ingest_module, "classify", breaks)
+    parser = ItemsParser(
+        {b"v1": [item("a", "Rusak Sekali", "Isi."), item("b", REBUTTAL_TITLE, REBUTTAL)]}
+    )
+    service = ingest(store, clock, ScriptedFetcher([ok(b"v1")]), parser)
+
+    report = service.source(source())
+
+    assert report.skipped_items == ["item a: IndexError: list index out of range"]
+    assert store.has_item("b") and len(report.urgent_stories) == 1
+
+
+def test_entries_the_parser_skipped_are_recorded_on_the_source(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    from warta.core.parsed import ParsedItems
+
+    parsed = ParsedItems([item("a", REBUTTAL_TITLE, REBUTTAL)], ["entry 2: KeyError: 'title'"])
+    fetcher = ScriptedFetcher([ok(b"v1", etag='"v1"'), ok(b"v2", etag='"v2"')])
+    service = ingest(store, clock, fetcher, ItemsParser({b"v1": parsed, b"v2": []}))
+
+    first = service.source(source())
+
+    assert first.skipped_items == ["entry 2: KeyError: 'title'"]
+    state = store.get_source_state("kpu-ri")
+    assert state is not None
+    assert (state.skipped_items, state.last_item_error) == (1, "entry 2: KeyError: 'title'")
+
+    clock.advance(hours=1)
+    second = service.source(source())
+
+    assert second.skipped_items == []
+    state = store.get_source_state("kpu-ri")
+    assert state is not None
+    assert (state.skipped_items, state.last_item_error, state.etag) == (0, None, '"v2"')
+
+
+class Explodes:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __call__(self, source: Source, result: FetchResult, *, seen_at: datetime) -> list[Item]:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "recorded"),
+    [
+        (
+            TypeError("'int' object is not subscriptable"),
+            "TypeError: 'int' object is not subscriptable",
+        ),
+        (RecursionError(), "RecursionError"),
+        (ValueError("kabar\x1b[2J\r\nBcc: \ud800"), "ValueError: kabar[2J Bcc: \ufffd"),
+    ],
+)
+def test_an_unexpected_error_in_parsing_fails_that_source_like_a_fetch_error(
+    store: SqliteStore, clock: FixedClock, error: Exception, recorded: str
+) -> None:
+    service = ingest(store, clock, ScriptedFetcher([ok(b"v1", etag='"v1"')]), Explodes(error))  # type: ignore[arg-type]
+
+    report = service.source(source())
+
+    assert report.error == recorded
+    state = store.get_source_state("kpu-ri")
+    assert state is not None
+    assert (state.error_count, state.last_error, state.etag) == (1, recorded, None)
+    assert state.failing_since == clock.now()
+    assert state.next_poll_at is not None and state.next_poll_at > clock.now()
+
+
+class FetcherFault:
+    """A fetcher with a fault of its own: it raises what no fetcher promises."""
+
+    def fetch(self, source: Source, **conditions: str | None) -> FetchResult:
+        raise OSError(24, "Too many open files")
+
+
+def test_an_unexpected_error_in_fetching_fails_that_source_like_a_fetch_error(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    service = ingest(store, clock, FetcherFault(), ItemsParser())  # type: ignore[arg-type]
+
+    report = service.source(source())
+
+    assert report.error == "OSError: [Errno 24] Too many open files"
+    state = store.get_source_state("kpu-ri")
+    assert state is not None and state.error_count == 1
+
+
+def test_a_store_asking_to_slow_down_ends_the_source_so_it_is_tried_again(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    broken = BreaksOn(store, "KPU", ThrottledError("slow down"))
+    service = Ingest(
+        store=broken,  # type: ignore[arg-type]
+        fetcher=ScriptedFetcher([ok(b"v1", etag='"v1"')]),
+        parse=ItemsParser({b"v1": [item("a", REBUTTAL_TITLE, REBUTTAL)]}),
+        clock=clock,
+        today=lambda moment: date(2026, 11, 28),
+    )
+
+    with pytest.raises(ThrottledError):
+        service.source(source())
+
+    assert store.get_source_state("kpu-ri") is None  # nothing learned: the fetch is redone
