@@ -5,15 +5,21 @@ here the fan-out goes through in-memory queues that the cycle drains one step
 after another, which is what `warta demo` and `warta run` do on a single
 machine. The same Fanout service decides what is queued in both places, the
 lost-alert sweep included.
+
+Whatever goes wrong with one source, one story's alert or one digest batch
+is reported as that one's failure and the run goes on to the others; the
+report counts every such failure, so `warta run` can exit non-zero.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from warta.core.model import Source
+from warta.core.model import DigestBatch, Source
+from warta.core.parsed import reason
 from warta.core.ports import LocalQueue
 from warta.services.alerts import AlertReport, Alerts
 from warta.services.digest import BatchReport, Digest
@@ -23,6 +29,8 @@ from warta.services.ingest import Ingest, IngestReport
 from warta.services.messages import read_batch, read_source_id, read_story_id
 
 Progress = Callable[[str], None]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -61,8 +69,19 @@ class CycleReport:
         return sum(b.sent for b in self.digest)
 
     @property
+    def items_skipped(self) -> int:
+        """Entries or items of sources taken in that could not be taken in themselves."""
+        return sum(len(r.skipped_items) for r in self.ingest)
+
+    @property
     def failures(self) -> int:
-        return sum(a.failed for a in self.alerts) + sum(b.failed for b in self.digest)
+        """Failed sources, skipped items and messages not sent: any of them fails the run."""
+        return (
+            self.sources_failed
+            + self.items_skipped
+            + sum(a.failed for a in self.alerts)
+            + sum(b.failed for b in self.digest)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +102,11 @@ def describe_ingest(source: Source, report: IngestReport) -> str:
         return f"  {source.name}: FAILED, {report.error}"
     if report.status == 304:
         return f"  {source.name}: unchanged since the last fetch (304)"
+    skipped = (
+        f", {len(report.skipped_items)} SKIPPED (last: {report.skipped_items[-1]})"
+        if report.skipped_items
+        else ""
+    )
     joined = f", {len(report.joined_stories)} joined a story" if report.joined_stories else ""
     recorded = (
         f", {report.recorded_only} older items recorded without sending "
@@ -93,7 +117,7 @@ def describe_ingest(source: Source, report: IngestReport) -> str:
     return (
         f"  {source.name}: {report.items} items, {report.new_items} new, "
         f"{report.new_election_items} about the election, "
-        f"{len(report.new_stories)} new stories{joined}{recorded}"
+        f"{len(report.new_stories)} new stories{joined}{recorded}{skipped}"
     )
 
 
@@ -151,7 +175,13 @@ class Cycle:
         by_id = {s.id: s for s in sources}
         for message in self.queues.ingest.drain():
             source = by_id[read_source_id(message)]
-            result = self.ingest.source(source)
+            try:
+                result = self.ingest.source(source)
+            except Exception as exc:  # this source's failure; the others go on
+                # Ingest records its own failures on the source; what reaches
+                # here (a store that refused) could not even be recorded.
+                result = IngestReport(source.id, error=reason(exc))
+                logger.debug("source failed", exc_info=exc)
             report.ingest.append(result)
             progress(describe_ingest(source, result))
             self.fanout.queue_alerts(result.urgent_stories)
@@ -161,7 +191,13 @@ class Cycle:
         if urgent:
             progress(f"Alerting officials about {len(urgent)} clarification(s)")
         for story_id in urgent:
-            alert = self.alerts.story(story_id)
+            try:
+                alert = self.alerts.story(story_id)
+            except Exception as exc:  # this story's failure; a later run's sweep resumes it
+                report.alerts.append(AlertReport(story_id, failed=1))
+                progress(f"  {story_id}: FAILED, {reason(exc)}")
+                logger.debug("alert failed", exc_info=exc)
+                continue
             report.alerts.append(alert)
             progress(
                 f"  {story_id}: {alert.emails} email(s), {alert.sms} SMS to "
@@ -174,7 +210,13 @@ class Cycle:
         self.fanout.plan_digest(day)
         for message in self.queues.digest.drain():
             batch = read_batch(message)
-            sent = self.digest.send_batch(batch)
+            try:
+                sent = self.digest.send_batch(batch)
+            except Exception as exc:  # this batch's failure; a later run resumes the edition
+                report.digest.append(_failed_batch(batch))
+                progress(f"  batch {batch.number}: FAILED, {reason(exc)}")
+                logger.debug("digest batch failed", exc_info=exc)
+                continue
             report.digest.append(sent)
             progress(
                 f"  batch {batch.number}: {sent.sent} sent, {sent.already} already sent before, "
@@ -183,3 +225,8 @@ class Cycle:
                 + (f", {sent.resumed} resumed from a run that died" if sent.resumed else "")
                 + (f", {sent.failed} FAILED" if sent.failed else "")
             )
+
+
+def _failed_batch(batch: DigestBatch) -> BatchReport:
+    recipients = len(batch.subscriber_ids)
+    return BatchReport(batch.day, batch.number, recipients=recipients, failed=max(recipients, 1))

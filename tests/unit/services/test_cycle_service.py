@@ -1,0 +1,175 @@
+"""The one-machine cycle: whatever fails in one source, story or batch fails that one alone.
+
+The cycle only hands work from step to step, so its steps are stand-ins
+here: each test chooses which source, story or batch breaks and how, and
+checks that the others still went through, that the report counts the
+failure (so `warta run` exits non-zero) and that the progress names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from warta.adapters.memory_queue import MemoryQueue
+from warta.core.errors import StoreError
+from warta.core.model import Authority, DigestBatch, Source
+from warta.services.alerts import AlertReport
+from warta.services.cycle import Cycle, CycleReport, LocalQueues, describe_ingest
+from warta.services.digest import BatchReport
+from warta.services.health import HealthReport
+from warta.services.ingest import IngestReport
+from warta.services.messages import batch_message, source_message, story_message
+
+DAY = date(2026, 11, 28)
+
+
+def source(source_id: str) -> Source:
+    return Source(
+        id=source_id,
+        name=f"Sumber {source_id}",
+        url=f"https://{source_id}.example.id/rahasia/feed",
+        authority=Authority.KPU,
+    )
+
+
+@dataclass
+class Steps:
+    """Every step of the cycle at once; `breaks` names what raises, and with what."""
+
+    queues: LocalQueues
+    breaks: dict[str, Exception] = field(default_factory=dict)
+    taken: list[str] = field(default_factory=list)
+    alerted: list[str] = field(default_factory=list)
+    batches: list[int] = field(default_factory=list)
+
+    # Ingest
+    def source(self, src: Source) -> IngestReport:
+        self.taken.append(src.id)
+        if src.id in self.breaks:
+            raise self.breaks[src.id]
+        report = IngestReport(src.id, status=200, items=1, new_items=1)
+        report.urgent_stories.append(f"st-{src.id}")
+        if src.id == "skips":
+            report.skipped_items.append("entry 2: KeyError: 'title'")
+        return report
+
+    # Fanout
+    def queue_sources(self, sources: Iterable[Source], *, force: bool = False) -> list[Source]:
+        todo = list(sources)
+        self.queues.ingest.send([source_message(s.id) for s in todo])
+        return todo
+
+    def queue_alerts(self, story_ids: Sequence[str]) -> None:
+        self.queues.alerts.send([story_message(s) for s in story_ids])
+
+    def requeue_lost_alerts(self, grace: timedelta = timedelta(0)) -> int:
+        return 0
+
+    def unfinished_digests(self, grace: timedelta = timedelta(0)) -> list[date]:
+        return []
+
+    def plan_digest(self, day: date) -> int:
+        batches = [DigestBatch(day, (f"sub-{n}",), number=n) for n in range(3)]
+        self.queues.digest.send([batch_message(b) for b in batches])
+        return len(batches)
+
+    # Health
+    def check(self, sources: Iterable[Source]) -> HealthReport:
+        return HealthReport(checked=len(list(sources)))
+
+    # Alerts
+    def story(self, story_id: str) -> AlertReport:
+        if story_id in self.breaks:
+            raise self.breaks[story_id]
+        self.alerted.append(story_id)
+        return AlertReport(story_id, officials=1, emails=1, sms=1)
+
+    # Digest
+    def send_batch(self, batch: DigestBatch) -> BatchReport:
+        if f"batch-{batch.number}" in self.breaks:
+            raise self.breaks[f"batch-{batch.number}"]
+        self.batches.append(batch.number)
+        return BatchReport(batch.day, batch.number, recipients=1, sent=1)
+
+
+def run(*sources: Source, breaks: dict[str, Exception]) -> tuple[Steps, CycleReport, list[str]]:
+    queues = LocalQueues(ingest=MemoryQueue(), alerts=MemoryQueue(), digest=MemoryQueue())
+    steps = Steps(queues, breaks)
+    cycle = Cycle(
+        ingest=steps,  # type: ignore[arg-type]
+        alerts=steps,  # type: ignore[arg-type]
+        digest=steps,  # type: ignore[arg-type]
+        health=steps,  # type: ignore[arg-type]
+        fanout=steps,  # type: ignore[arg-type]
+        queues=queues,
+    )
+    lines: list[str] = []
+    report = cycle.run(list(sources), digest_day=DAY, progress=lines.append)
+    return steps, report, lines
+
+
+def test_a_source_raising_anything_fails_alone_and_the_others_alert_and_digest() -> None:
+    steps, report, lines = run(
+        source("kpu"),
+        source("rusak"),
+        source("bawaslu"),
+        breaks={"rusak": StoreError("SQLite store: add_item_if_new failed (SQLITE_FULL)")},
+    )
+
+    assert steps.taken == ["kpu", "rusak", "bawaslu"]
+    assert steps.alerted == ["st-kpu", "st-bawaslu"]
+    assert steps.batches == [0, 1, 2]
+    assert (report.sources_fetched, report.sources_failed, report.failures) == (2, 1, 1)
+    failed = [line for line in lines if "FAILED" in line]
+    assert failed == ["  Sumber rusak: FAILED, SQLite store: add_item_if_new failed (SQLITE_FULL)"]
+    assert not any("rahasia" in line for line in lines)  # never the source's address
+
+
+def test_a_fault_of_warta_in_a_source_is_named_by_its_type() -> None:
+    _, report, lines = run(source("rusak"), breaks={"rusak": KeyError("\x1b[2Jtitle")})
+
+    assert report.failures == 1
+    assert "  Sumber rusak: FAILED, KeyError: '\\x1b[2Jtitle'" in lines
+
+
+def test_skipped_items_count_as_failures_and_are_named_in_the_progress() -> None:
+    _, report, lines = run(source("skips"), source("kpu"), breaks={})
+
+    assert (report.sources_failed, report.items_skipped, report.failures) == (0, 1, 1)
+    line = next(line for line in lines if line.startswith("  Sumber skips:"))
+    assert line.endswith(", 1 SKIPPED (last: entry 2: KeyError: 'title')")
+
+
+def test_a_clean_run_has_no_failures() -> None:
+    _, report, lines = run(source("kpu"), source("bawaslu"), breaks={})
+
+    assert report.failures == 0
+    assert not any("FAILED" in line or "SKIPPED" in line for line in lines)
+
+
+def test_an_alert_raising_fails_that_story_alone() -> None:
+    steps, report, lines = run(
+        source("kpu"), source("bawaslu"), breaks={"st-kpu": RuntimeError("render")}
+    )
+
+    assert steps.alerted == ["st-bawaslu"]
+    assert report.failures == 1
+    assert "  st-kpu: FAILED, RuntimeError: render" in lines
+    assert steps.batches == [0, 1, 2]
+
+
+def test_a_digest_batch_raising_fails_that_batch_alone() -> None:
+    steps, report, lines = run(source("kpu"), breaks={"batch-1": StoreError("ledger")})
+
+    assert steps.batches == [0, 2]
+    assert report.failures == 1
+    assert "  batch 1: FAILED, ledger" in lines
+
+
+def test_describing_a_source_never_shows_its_address() -> None:
+    src = source("kpu")
+    report = IngestReport(src.id, error="timeout: read timed out")
+
+    assert describe_ingest(src, report) == "  Sumber kpu: FAILED, timeout: read timed out"
