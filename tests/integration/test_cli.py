@@ -85,7 +85,13 @@ def rss_source(source_id: str, url: str, *, enabled: bool = True) -> str:
 def test_the_cli_asks_the_wiring_for_stores_and_fetchers_and_builds_none() -> None:
     forbidden = ("warta.adapters", "warta.ingest.http", "warta.ingest.file_fetcher")
     modules = sorted((ROOT / "functions" / "warta" / "cli").glob("*.py"))
-    assert {m.stem for m in modules} >= {"main", "cycle_commands", "source_commands", "people_commands", "serve_command"}
+    assert {m.stem for m in modules} >= {
+        "main",
+        "cycle_commands",
+        "source_commands",
+        "people_commands",
+        "serve_command",
+    }
     found = []
     for module in modules:
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
