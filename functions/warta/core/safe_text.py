@@ -22,9 +22,7 @@ _DROP = {ord(c): None for c in _BIDI + _ZERO_WIDTH}
 _ANY_DROPPED = re.compile(f"[{_BIDI}{_ZERO_WIDTH}]")
 # Every character `_keep` may change (but for the tab, line feed and carriage
 # return, which the folding in `clean` turns into what `_keep` would have
-# given), and every one beyond the BMP, where the other noncharacters are:
-# text without any of these is kept as it is, without a look at each
-# character (most text, and several times faster).
+# given), and every one beyond the BMP, where the other noncharacters are.
 _SPECIAL = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff"
     "\ufdd0-\ufdef\ufffe\uffff\U00010000-\U0010ffff]"
@@ -58,12 +56,21 @@ def clean(text: str, *, multiline: bool = False) -> str:
     """
     if not text:
         return ""
-    # Searched for first: translate() looks up every character of the text.
-    kept = text.translate(_DROP) if _ANY_DROPPED.search(text) else text
-    if _SPECIAL.search(kept) is not None:
-        kept = "".join(_keep(c, multiline) for c in kept)
-    # NFC after the lone surrogates are gone: normalize() refuses them.
-    kept = unicodedata.normalize("NFC", kept)
+    if text.replace("\n", " ").isprintable():
+        # Most text: no character to drop or replace (each is a control, a
+        # format character, a separator or unassigned: none printable), no
+        # white space but spaces and line feeds, and often folded already.
+        # NFC makes none of those.
+        kept = unicodedata.normalize("NFC", text)
+        if _folded(kept, multiline):
+            return kept
+    else:
+        # Searched for first: translate() looks up every character of the text.
+        kept = text.translate(_DROP) if _ANY_DROPPED.search(text) else text
+        if _SPECIAL.search(kept) is not None:
+            kept = "".join(_keep(c, multiline) for c in kept)
+        # NFC after the lone surrogates are gone: normalize() refuses them.
+        kept = unicodedata.normalize("NFC", kept)
     # str.split() breaks at the white space `\s` matches, several times
     # faster than a regular expression over a whole article.
     if multiline:
@@ -72,6 +79,15 @@ def clean(text: str, *, multiline: bool = False) -> str:
             joined = _BLANK_LINES.sub("\n\n", joined)
         return joined.strip()
     return " ".join(kept.split())
+
+
+def _folded(text: str, multiline: bool) -> bool:
+    """Whether folding leaves `text`, whose only white space is spaces and line feeds, as it is."""
+    if not text or text[0] in " \n" or text[-1] in " \n" or "  " in text:
+        return False
+    if not multiline:
+        return "\n" not in text
+    return " \n" not in text and "\n " not in text and "\n\n\n" not in text
 
 
 def shorten(text: str, limit: int) -> str:
