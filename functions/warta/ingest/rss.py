@@ -32,8 +32,18 @@ _NAME_START = re.compile(r"[A-Za-z_]")
 # Comments and processing instructions may hold "<tag" text that would end the
 # prolog early and hide a declaration after them.
 _COMMENT_OR_PI = re.compile(r"<!--.*?(?:-->|\Z)|<\?.*?(?:\?>|\Z)", re.DOTALL)
-# A numeric character reference, as feedparser's loose parser reads one.
-_CHAR_REF = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]{1,16})|0*([0-9]{1,20}));")
+# A numeric character reference, as feedparser's loose parser reads one, that
+# may name no character: in hexadecimal a surrogate (D800-DFFF) or anything
+# from 110000 on (every match), in decimal any number of five digits or more
+# (checked by `_names_a_character`). The references feeds are full of
+# (&#8217;) are not even matched.
+_CHAR_REF = re.compile(
+    rb"&#(?:[xX]0*("
+    rb"[dD][89a-fA-F][0-9a-fA-F]{2}"
+    rb"|(?:1[1-9a-fA-F]|[2-9a-fA-F][0-9a-fA-F])[0-9a-fA-F]{4}"
+    rb"|[1-9a-fA-F][0-9a-fA-F]{6,})"
+    rb"|0*([1-9][0-9]{4,}));"
+)
 _WIDE_CHAR_REF = re.compile(_CHAR_REF.pattern.decode("ascii"))
 # How a document in UTF-16 or UTF-32 starts: a byte order mark, or "<" as a wide character.
 _WIDE_STARTS = (
@@ -89,8 +99,12 @@ def _check_no_entities(body: bytes) -> None:
 
 
 def _names_a_character(match: re.Match[bytes] | re.Match[str]) -> bool:
-    hex_digits, digits = match.group(1), match.group(2)
-    code = int(hex_digits, 16) if hex_digits is not None else int(digits)
+    digits = match.group(2)
+    # Hexadecimal matches never do; a decimal one of 8 digits is past 10FFFF
+    # (and int() refuses thousands of digits).
+    if digits is None or len(digits) > 7:
+        return False
+    code = int(digits)
     return not (0xD800 <= code <= 0xDFFF or code > 0x10FFFF)
 
 
@@ -99,9 +113,8 @@ def _defuse_character_references(body: bytes) -> bytes:
 
     The XML parser refuses "&#xD800;", and the loose parser feedparser then
     falls back to raises on it: one such title would make the whole feed
-    unreadable. A reference longer than the pattern allows is read as one
-    by neither parser. A document in UTF-16 or UTF-32 is searched as text
-    and written back in its own encoding.
+    unreadable. A document in UTF-16 or UTF-32 is searched as text and
+    written back in its own encoding.
     """
     for start, encoding in _WIDE_STARTS:
         if body.startswith(start):

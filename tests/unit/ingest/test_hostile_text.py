@@ -194,7 +194,21 @@ def test_body_text_keeps_its_paragraphs_and_loses_its_controls() -> None:
 # -- characters that are no characters ---------------------------------------------------
 
 
-@pytest.mark.parametrize("reference", ["&#xD800;", "&#xdfff;", "&#55296;", "&#x110000;"])
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "&#xD800;",
+        "&#xdfff;",
+        "&#X000DBFF;",
+        "&#55296;",
+        "&#0057343;",
+        "&#x110000;",
+        "&#1114112;",
+        "&#x1000000000000000000000;",
+        "&#" + "9" * 5000 + ";",
+    ],
+    ids=lambda r: r[:12],
+)
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-be", "utf-32"])
 def test_a_reference_to_no_character_in_a_feed_becomes_a_replacement_character(
     reference: str, encoding: str
