@@ -26,6 +26,7 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 
 from warta.core.errors import FetchError
 from warta.core.model import FetchResult, Source
+from warta.core.validate import printable, without_userinfo
 from warta.ingest import address_guard
 from warta.ingest.capped_body import MAX_BODY_BYTES, read_body
 from warta.ingest.dns import resolve, resolve_within
@@ -82,21 +83,25 @@ def _headers(response: http.client.HTTPResponse) -> dict[str, str]:
 
 
 def _split(url: str) -> tuple[SplitResult, str, int]:
+    shown = repr(printable(without_userinfo(url)))
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise FetchError("bad_url", f"{url!r}: {exc}") from exc
+        raise FetchError("bad_url", f"{shown}: {exc}") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise FetchError("bad_scheme", f"{url!r}: only http and https are fetched")
+        raise FetchError("bad_scheme", f"{shown}: only http and https are fetched")
     if not parts.hostname:
-        raise FetchError("bad_url", f"{url!r} has no host")
+        raise FetchError("bad_url", f"{shown} has no host")
+    if "@" in parts.netloc:
+        # A redirect may point at user:password@host: never sent, never stored, never shown.
+        raise FetchError("bad_url", f"{shown} carries a user name or password")
     try:
         # Host header and SNI are ASCII: an internationalized name goes as its IDNA form.
         host = parts.hostname.encode("idna").decode("ascii")
     except UnicodeError as exc:
-        raise FetchError("bad_url", f"{url!r}: {exc}") from exc
+        raise FetchError("bad_url", f"{shown}: {exc}") from None
     return parts, host, port or (443 if scheme == "https" else 80)
 
 

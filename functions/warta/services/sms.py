@@ -13,6 +13,7 @@ extension characters (€ [ ] { } ~ ^ | \\) as two.
 from __future__ import annotations
 
 import unicodedata
+from urllib.parse import quote
 
 import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
 
@@ -27,6 +28,11 @@ _PLAIN = str.maketrans(
      "\u201e": '"', "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2026": "...", "\u00a0": " ",
      "\u2022": "-", "\u00b7": "-", "\u2032": "'", "\u2033": '"', "`": "'"}
 )  # fmt: skip
+
+
+def ascii_url(url: str) -> str:
+    """The URL with every non-ASCII character percent-encoded as UTF-8."""
+    return quote(url, safe="".join(chr(c) for c in range(0x21, 0x7F)))
 
 
 def septets(text: str) -> int:
@@ -75,6 +81,12 @@ def _cut(text: str, budget: int) -> str:
 
 def sms_text(rendered: str, link: str | None = None) -> str:
     """The SMS: GSM-7 only, at most two segments, with `link` whole in it whatever is cut."""
+    if link:
+        # A link is carried as ASCII (non-ASCII percent-encoded, as a browser sends it),
+        # so dropping what GSM-7 lacks never changes where it leads.
+        ascii_link = ascii_url(link)
+        rendered = rendered.replace(link, ascii_link)
+        link = ascii_link
     text = to_gsm(rendered)
     if septets(text) <= SMS_LIMIT:
         return text

@@ -321,6 +321,21 @@ def test_redirect_loop_stops_at_the_cap(site: FakeSite) -> None:
     assert len(site.seen) == 4
 
 
+def test_redirect_to_a_url_with_credentials_is_refused_without_showing_them(
+    site: FakeSite,
+) -> None:
+    moved = site.url("/feed").replace("://", "://pengguna:rahasia@")
+    site.route("/old")(redirect(301, moved))
+    site.route("/feed")(lambda h: reply(h, 200, FEED))
+
+    with pytest.raises(FetchError) as caught:
+        fast_fetcher().fetch(source(site.url("/old")))
+
+    assert caught.value.reason == "bad_url"
+    assert "rahasia" not in str(caught.value) and "pengguna" not in str(caught.value)
+    assert site.paths() == ["/old"]
+
+
 def test_redirect_to_another_scheme_is_refused(site: FakeSite) -> None:
     site.route("/old")(redirect(301, "file:///etc/passwd"))
 

@@ -50,3 +50,11 @@ def test_accented_letters_are_written_with_their_base_letter() -> None:
 
 def test_short_text_is_left_as_written() -> None:
     assert sms_text(f"{PREFIX} {LINK} Judul", link=LINK) == f"{PREFIX} {LINK} Judul"
+
+
+def test_a_link_with_letters_outside_gsm7_arrives_whole_percent_encoded() -> None:
+    link = "https://kpu.go.id/berita/klarifikasi-ñandú-😀"
+    text = sms_text(f"{PREFIX} {link} Judul", link=link)
+
+    assert "https://kpu.go.id/berita/klarifikasi-%C3%B1and%C3%BA-%F0%9F%98%80" in text
+    assert gsm7(text)
