@@ -202,6 +202,8 @@ class Cycle:
             progress(
                 f"  {story_id}: {alert.emails} email(s), {alert.sms} SMS to "
                 f"{alert.officials} official(s)"
+                + (f", {alert.busy} held by another run" if alert.busy else "")
+                + (f", {alert.resumed} resumed from a run that died" if alert.resumed else "")
                 + (f", {alert.failed} FAILED" if alert.failed else "")
             )
 
