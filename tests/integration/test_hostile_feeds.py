@@ -462,3 +462,9 @@ def test_hostile_feeds_neither_reach_a_header_nor_stop_the_run_and_the_clarifica
     assert "API JSON Meledak: FAILED" in second.stdout
     assert install.messages() == after_first
     assert install.sms() == sms_after_first
+
+    # The admin sees the skipped item on its source, with its reason.
+    listing = install.warta("sources", "--sources", str(install.root / "sources.toml"))
+    assert listing.returncode == 0, listing.stderr
+    rss_row = next(line for line in listing.stdout.splitlines() if "1 item(s) skipped" in line)
+    assert "IndexError: list index out of range" in rss_row, listing.stdout

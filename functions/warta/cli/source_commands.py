@@ -195,6 +195,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
                 last = f"{state.error_count} error(s): {state.last_error}"
             else:
                 last = f"ok {state.last_status}"
+            if state is not None and state.skipped_items:
+                last += f"; {state.skipped_items} item(s) skipped, last: {state.last_item_error}"
             enabled = "yes" if source.enabled else "no"
             print(
                 f"{source.id:<28} {source.kind.value:<5} {source.authority.value:<11} "
