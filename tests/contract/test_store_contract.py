@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from functools import partial
 from typing import TypeVar
 
+from tests import builders
+
 from warta.core.model import (
     NATIONAL,
     Authority,
@@ -69,16 +71,14 @@ def make_story_source(n: int = 1, **changes: object) -> StorySource:
 
 
 def make_story(story_id: str = "story-1", **changes: object) -> Story:
-    story = Story(
-        id=story_id,
+    story = builders.story(
+        story_id,
         day=DAY,
         region=NATIONAL,
         title="Bawaslu meluruskan kabar surat suara tercoblos",
         summary="Bawaslu menyatakan kabar itu tidak benar.",
         published_at=T0,
         created_at=T0 + timedelta(minutes=5),
-        election=True,
-        clarification=True,
         urgent=True,
         sources=(make_story_source(1),),
         signature=(12, 4_294_967_295, 0, 7),

@@ -64,43 +64,40 @@ def test_a_run_alerts_urgent_stories_whose_alerts_were_lost(tmp_path: Path) -> N
     # run's sweep finds it by the missing queue mark and alerts the officials.
     from datetime import UTC, datetime
 
+    from tests.builders import official, story, story_source
+
     from warta.adapters.sqlite_store import SqliteStore
     from warta.core.days import jakarta_day
-    from warta.core.model import Authority, Official, Story, StorySource
 
     now = datetime.now(UTC)
     (tmp_path / "state").mkdir()
     with SqliteStore(tmp_path / "state" / "warta.db") as store:
         store.put_official(
-            Official(
-                id="kpu-kediri",
+            official(
+                "kpu-kediri",
+                "35.71",
+                "sri@kpu.example.id",
+                "+6281234567890",
                 name="Sri",
                 role="Ketua KPU",
-                region="35.71",
-                email="sri@kpu.example.id",
-                phone="+6281234567890",
             )
         )
         store.put_story(
-            Story(
-                id="st-lost",
+            story(
+                "st-lost",
                 day=jakarta_day(now),
                 region="35.71",
                 title="KPU Kota Kediri Bantah Isu Surat Suara Tercoblos",
                 summary="KPU menegaskan kabar itu tidak benar.",
                 published_at=now,
                 created_at=now,
-                election=True,
-                clarification=True,
                 urgent=True,
                 sources=(
-                    StorySource(
+                    story_source(
                         "kpu-kediri",
                         "KPU Kota Kediri",
                         "https://kota-kediri.kpu.go.id/berita/1",
-                        Authority.KPU,
-                        "i1",
-                        now,
+                        published_at=now,
                     ),
                 ),
             )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from tests.builders import in_another_regency
 
 from warta.cli.text_filters import classify_lines, cluster_lines, summarize_lines
 from warta.core.model import Authority
@@ -38,14 +39,7 @@ REPUBLISHED = (
     + "\n\nBaca juga: Bawaslu Kota Kediri awasi kampanye di pasar"
 )
 OTHER_TITLE = "KPU Kabupaten Kediri Tetapkan DPT Pilkada 2024 Sebanyak 1.252.601 Pemilih"
-OTHER = (
-    RELEASE.replace("Kota Kediri", "Kabupaten Kediri")
-    .replace("214.236", "1.252.601")
-    .replace("105.117", "626.102")
-    .replace("109.119", "626.499")
-    .replace("46 kelurahan dan tiga kecamatan", "344 desa dan 26 kecamatan")
-    .replace("512 TPS", "2.451 TPS")
-)
+OTHER = in_another_regency(RELEASE)
 
 
 def run(filter_: Filter, records: list[Any] | str) -> tuple[int, list[dict[str, Any]], str]:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from email.message import Message as HeaderMessage
 from http import HTTPStatus
 from http.client import parse_headers
@@ -33,6 +33,8 @@ from wsgiref.util import setup_testing_defaults
 
 import lxml.html
 import pytest
+from tests import builders
+from tests.builders import DAY, official, story_source
 from tests.doubles import NOW, FixedClock, RecordingMailer, RecordingNotifier
 
 from warta.adapters.sqlite_store import SqliteStore
@@ -40,11 +42,8 @@ from warta.config.settings import load_settings
 from warta.core import links
 from warta.core.errors import ConfigError, StoreError
 from warta.core.model import (
-    Authority,
     DigestBatch,
-    Official,
     Story,
-    StorySource,
     Subscriber,
     SubscriberStatus,
 )
@@ -61,7 +60,6 @@ from warta.web.serve import make_server, serve
 pytestmark = pytest.mark.integration
 
 SECRET = b"w" * 64
-DAY = date(2026, 11, 28)
 ONE_CLICK = b"List-Unsubscribe=One-Click"
 
 
@@ -87,27 +85,12 @@ class Site:
 
 
 def story(story_id: str, region: str, *, urgent: bool = False) -> Story:
-    return Story(
-        id=story_id,
-        day=DAY,
+    return builders.story(
+        story_id,
         region=region,
-        title=f"Berita {story_id}",
-        summary=f"Ringkasan {story_id}.",
         published_at=NOW - timedelta(hours=1),
-        created_at=NOW,
-        election=True,
-        clarification=urgent,
         urgent=urgent,
-        sources=(
-            StorySource(
-                "kpu-ri",
-                "KPU RI",
-                f"https://kpu.example.id/{story_id}",
-                Authority.KPU,
-                story_id,
-                NOW,
-            ),
-        ),
+        sources=(story_source(url=f"https://kpu.example.id/{story_id}", item_id=story_id),),
     )
 
 
@@ -144,12 +127,12 @@ def site(tmp_path: Path) -> Iterator[Site]:
             store.put_subscriber(Subscriber(id="sub-ani", email="ani@contoh.id"))
             store.put_subscriber(Subscriber(id="sub-budi", email="budi@contoh.id"))
             store.put_official(
-                Official(
-                    id="kpu-kediri",
+                official(
+                    "kpu-kediri",
+                    "35.71",
+                    "sri@kpu.example.id",
                     name="Sri",
                     role="Ketua KPU",
-                    region="35.71",
-                    email="sri@kpu.example.id",
                 )
             )
             store.put_story(story("s1", "national"))

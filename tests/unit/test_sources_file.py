@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from tests.builders import EXTRACT
 
 import warta.config.sources
 from warta.config.sources import load_sources, parse_extract, parse_sources
@@ -32,14 +33,7 @@ def test_the_examples_in_the_module_docstring_are_a_valid_sources_file() -> None
     sources = {s.id: s for s in parse_sources(docstring_toml(), "docstring")}
     assert [s.kind for s in sources.values()] == [SourceKind.RSS, SourceKind.JSON, SourceKind.HTML]
     assert sources["kpu-ri"].extract == {}
-    assert sources["kemendagri-blog"].extract == {
-        "items": "data.data",
-        "title": "title",
-        "url": "https://www.kemendagri.go.id/blog/{slug}",
-        "date": "published_at",
-        "text": "content",
-        "guid": "id",
-    }
+    assert sources["kemendagri-blog"].extract == EXTRACT
     assert sources["kpu-kab-kediri"].extract["item"] == "div.card"
     assert sources["kpu-kab-kediri"].region == "35.06"
 

@@ -15,6 +15,7 @@ import pytest
 from botocore import xform_name
 from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.validate import validate_parameters
+from tests.builders import story
 
 from warta.adapters import codecs
 from warta.adapters.dynamodb_store import (
@@ -116,17 +117,13 @@ def subscriber_row(subscriber_id: str, status: str = "active") -> dict[str, Any]
 
 
 def make_story() -> Story:
-    return Story(
-        id="story-1",
+    return story(
+        "story-1",
         day=date(2024, 2, 14),
-        region="national",
         title="Judul",
         summary="Ringkasan.",
         published_at=T0,
         created_at=T0 + timedelta(minutes=5),
-        election=True,
-        clarification=False,
-        urgent=False,
         sources=(),
     )
 

@@ -1,37 +1,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
+from tests.builders import CARDS, LISTING_PAGE, html_source
 
 from warta.core.errors import ParseError
-from warta.core.model import Authority, FetchResult, Item, Source, SourceKind
+from warta.core.model import Authority, FetchResult, Item, Source
 from warta.ingest.html_source import check_extract, compile_selector, parse_listing
 
 SEEN = datetime(2024, 2, 14, 3, 0, tzinfo=UTC)
-PAGE = "https://kab-kediri.kpu.go.id/berita"
-CARDS = {
-    "item": "div.card",
-    "title": "h5 a",
-    "link": "h5 a",
-    "date": "span.date",
-    "summary": "p.card-text",
-}
-
-
-def source(extract: dict[str, str] | None = None, **overrides: Any) -> Source:
-    fields: dict[str, Any] = {
-        "id": "kpu-kab-kediri",
-        "name": "KPU Kabupaten Kediri",
-        "url": PAGE,
-        "authority": Authority.KPU,
-        "region": "35.06",
-        "kind": SourceKind.HTML,
-        "extract": CARDS if extract is None else extract,
-    }
-    fields.update(overrides)
-    return Source(**fields)
 
 
 def card(title: str, href: str, date: str = "Senin, 12 Februari 2024", summary: str = "") -> str:
@@ -49,13 +27,13 @@ def parse(
     body: str | bytes,
     *,
     src: Source | None = None,
-    url: str = PAGE,
+    url: str = LISTING_PAGE,
     content_type: str | None = "text/html; charset=utf-8",
 ) -> list[Item]:
     data = body.encode("utf-8") if isinstance(body, str) else body
     headers = {"content-type": content_type} if content_type else {}
     result = FetchResult(url=url, status=200, body=data, headers=headers)
-    return parse_listing(src or source(), result, seen_at=SEEN)
+    return parse_listing(src or html_source(), result, seen_at=SEEN)
 
 
 # -- cards ---------------------------------------------------------------------------------
@@ -102,7 +80,7 @@ def test_a_list_in_kedirikota_style_with_time_and_zone_in_the_date() -> None:
         '<span class="tanggal">9 Feb 2024 | 15.00 WIB</span></li></ul>'
         '<ul class="menu"><li><a class="judul" href="/lain">Bukan berita</a></li></ul>'
     )
-    items = parse(html, src=source(extract), url="https://www.kedirikota.go.id/p/berita")
+    items = parse(html, src=html_source(extract), url="https://www.kedirikota.go.id/p/berita")
     assert [i.title for i in items] == ["Wali Kota Ajak Warga ke TPS", "Posko Pengaduan"]
     assert [i.published_at for i in items] == [
         datetime(2024, 2, 12, 2, 30, tzinfo=UTC),
@@ -137,13 +115,13 @@ def test_link_selector_on_an_element_without_href_uses_the_first_link_inside() -
     html = page(
         '<article><h2><a href="/berita/9">Judul</a> <a href="/lain">lain</a></h2></article>'
     )
-    assert parse(html, src=source(extract))[0].url == "https://kab-kediri.kpu.go.id/berita/9"
+    assert parse(html, src=html_source(extract))[0].url == "https://kab-kediri.kpu.go.id/berita/9"
 
 
 def test_item_selector_that_is_itself_the_link_serves_as_title_and_link() -> None:
     extract = {"item": "a.judul", "title": "a.judul", "link": "a.judul"}
     html = page('<a class="judul" href="/b/1">Satu</a><a class="judul" href="/b/2">Dua</a>')
-    items = parse(html, src=source(extract))
+    items = parse(html, src=html_source(extract))
     assert [(i.title, i.url) for i in items] == [
         ("Satu", "https://kab-kediri.kpu.go.id/b/1"),
         ("Dua", "https://kab-kediri.kpu.go.id/b/2"),
@@ -153,7 +131,7 @@ def test_item_selector_that_is_itself_the_link_serves_as_title_and_link() -> Non
 @pytest.mark.parametrize("href", ["javascript:void(0)", "mailto:humas@kpu.go.id", "#", ""])
 def test_a_link_that_is_not_a_web_page_points_at_the_listing(href: str) -> None:
     [item] = parse(page(card("Judul", href)))
-    assert item.url in (PAGE, PAGE + "/")
+    assert item.url in (LISTING_PAGE, LISTING_PAGE + "/")
 
 
 def test_a_card_without_a_link_points_at_the_listing() -> None:
@@ -161,8 +139,8 @@ def test_a_card_without_a_link_points_at_the_listing() -> None:
         '<div class="card"><h5>Tanpa tautan</h5><span class="date">12 Feb 2024</span></div>'
     )
     extract = {**CARDS, "title": "h5"}
-    [item] = parse(html, src=source(extract))
-    assert item.url == PAGE
+    [item] = parse(html, src=html_source(extract))
+    assert item.url == LISTING_PAGE
 
 
 def test_links_resolve_against_the_source_url_when_the_page_was_read_from_a_file() -> None:
@@ -200,7 +178,7 @@ def test_scripts_and_styles_never_reach_title_or_summary() -> None:
 
 def test_without_a_summary_selector_the_text_is_empty() -> None:
     extract = {key: value for key, value in CARDS.items() if key != "summary"}
-    [item] = parse(page(card("Judul", "/b/1", summary="Tidak dibaca")), src=source(extract))
+    [item] = parse(page(card("Judul", "/b/1", summary="Tidak dibaca")), src=html_source(extract))
     assert (item.title, item.text) == ("Judul", "")
 
 
@@ -222,7 +200,7 @@ def test_ids_are_stable_across_fetches_and_scoped_to_the_source() -> None:
     first = {i.title: i.id for i in parse(html)}
     second = {i.title: i.id for i in parse(again)}
     assert first.items() <= second.items()
-    other = {i.title: i.id for i in parse(html, src=source(id="kpu-mirror"))}
+    other = {i.title: i.id for i in parse(html, src=html_source(id="kpu-mirror"))}
     assert set(first.values()).isdisjoint(other.values())
 
 
@@ -289,7 +267,7 @@ def test_an_unusable_extract_table_names_the_key(extract: dict[str, str], messag
         check_extract(extract)
     assert message in str(checked.value)
     with pytest.raises(ParseError) as raised:
-        parse(page(card("Judul", "/b/1")), src=source(extract))
+        parse(page(card("Judul", "/b/1")), src=html_source(extract))
     assert str(raised.value).startswith("html: ")
     assert message in str(raised.value)
 

@@ -5,34 +5,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from tests.builders import API, json_source
 
 from warta.core.errors import ParseError
-from warta.core.model import Authority, FetchResult, Item, Source, SourceKind
+from warta.core.model import Authority, FetchResult, Item, Source
 from warta.ingest.json_source import check_extract, parse_json
 
 SEEN = datetime(2024, 2, 14, 3, 0, tzinfo=UTC)
-API = "https://www.kemendagri.go.id/api/v1/blogs/public"
-EXTRACT = {
-    "items": "data.data",
-    "title": "title",
-    "url": "https://www.kemendagri.go.id/blog/{slug}",
-    "date": "published_at",
-    "text": "content",
-    "guid": "id",
-}
-
-
-def source(extract: dict[str, str] | None = None, **overrides: Any) -> Source:
-    fields: dict[str, Any] = {
-        "id": "kemendagri",
-        "name": "Kemendagri",
-        "url": API,
-        "authority": Authority.KEMENDAGRI,
-        "kind": SourceKind.JSON,
-        "extract": EXTRACT if extract is None else extract,
-    }
-    fields.update(overrides)
-    return Source(**fields)
 
 
 def post(**fields: Any) -> dict[str, Any]:
@@ -61,7 +40,7 @@ def parse(
     body = document if isinstance(document, bytes) else json.dumps(document).encode("utf-8")
     headers = {"content-type": content_type} if content_type else {}
     result = FetchResult(url=url, status=200, body=body, headers=headers)
-    return parse_json(src or source(), result, seen_at=SEEN)
+    return parse_json(src or json_source(), result, seen_at=SEEN)
 
 
 # -- the mapping ---------------------------------------------------------------------------
@@ -96,7 +75,7 @@ def test_url_is_a_field_or_a_template_of_fields(
     extract: dict[str, str], document: dict[str, Any], expected_url: str
 ) -> None:
     mapping = {"items": "posts", "title": "title", **extract}
-    items = parse({"posts": [{"title": "Judul", **document}]}, src=source(mapping))
+    items = parse({"posts": [{"title": "Judul", **document}]}, src=json_source(mapping))
     assert [i.url for i in items] == [expected_url]
 
 
@@ -121,7 +100,7 @@ def test_a_template_with_a_missing_field_points_at_the_source_not_a_broken_link(
 )
 def test_a_link_that_is_not_a_web_page_is_not_used(link: str) -> None:
     mapping = {"items": "posts", "title": "title", "url": "link"}
-    items = parse({"posts": [{"title": "Judul", "link": link}]}, src=source(mapping))
+    items = parse({"posts": [{"title": "Judul", "link": link}]}, src=json_source(mapping))
     assert items[0].url == API
 
 
@@ -136,7 +115,7 @@ def test_a_link_that_is_not_a_web_page_is_not_used(link: str) -> None:
 )
 def test_the_items_path_is_dotted_with_list_indexes(items_path: str, document: Any) -> None:
     mapping = {"items": items_path, "title": "title", "url": "link"}
-    assert [i.title for i in parse(document, src=source(mapping))] == ["A", "B"]
+    assert [i.title for i in parse(document, src=json_source(mapping))] == ["A", "B"]
 
 
 def test_nested_field_paths_read_wordpress_rendered_values() -> None:
@@ -157,7 +136,7 @@ def test_nested_field_paths_read_wordpress_rendered_values() -> None:
             "guid": {"rendered": "https://contoh.bawaslu.go.id/?p=5120"},
         }
     ]
-    [item] = parse(document, src=source(mapping, timezone="UTC"))
+    [item] = parse(document, src=json_source(mapping, timezone="UTC"))
     assert item.title == "Patroli – Masa Tenang"
     assert item.text == "Satu.\n\nDua."
     assert item.published_at == datetime(2024, 2, 12, 2, 30, tzinfo=UTC)
@@ -189,7 +168,7 @@ def test_dates_are_strings_or_unix_timestamps_else_the_time_seen(
 
 
 def test_dates_without_offset_use_the_source_timezone() -> None:
-    [item] = parse(paged(post()), src=source(timezone="Asia/Jayapura"))
+    [item] = parse(paged(post()), src=json_source(timezone="Asia/Jayapura"))
     assert item.published_at == datetime(2024, 2, 12, 0, 30, tzinfo=UTC)
 
 
@@ -240,7 +219,7 @@ def test_numeric_ids_are_counters_so_identity_comes_from_the_link() -> None:
 
 def test_equal_posts_in_two_sources_get_different_ids() -> None:
     ours = parse(paged(post()))[0]
-    theirs = parse(paged(post()), src=source(id="kemendagri-mirror"))[0]
+    theirs = parse(paged(post()), src=json_source(id="kemendagri-mirror"))[0]
     assert ours.id != theirs.id
 
 
@@ -263,7 +242,7 @@ def test_the_declared_charset_is_respected_and_utf8_is_the_default(
     body: bytes, content_type: str | None
 ) -> None:
     mapping = {"items": "p", "title": "t", "url": "u"}
-    [item] = parse(body, src=source(mapping), content_type=content_type)
+    [item] = parse(body, src=json_source(mapping), content_type=content_type)
     assert item.title == "Café “Pemilu”"
 
 
@@ -312,6 +291,6 @@ def test_an_unusable_extract_table_names_the_key(extract: dict[str, str], messag
         check_extract(extract)
     assert message in str(checked.value)
     with pytest.raises(ParseError) as raised:
-        parse(paged(post()), src=source(extract))
+        parse(paged(post()), src=json_source(extract))
     assert str(raised.value).startswith("json: ")
     assert message in str(raised.value)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tests.builders import source
 from tests.doubles import NOW, FixedClock, RecordingMailer, RecordingNotifier, ScriptedFetcher
 
-from warta.core.model import Authority, FetchResult, Item, Source
+from warta.core.model import FetchResult, Item, Source
 from warta.render import JinjaRenderer
 from warta.services.compose import Letterhead
 
@@ -52,18 +53,6 @@ class CountingRenderer:
     def render_parts(self, template: str, slot: str, **context: object) -> tuple[str, ...]:
         self.calls.append(template)
         return self.inner.render_parts(template, slot, **context)
-
-
-def source(
-    source_id: str = "kpu-ri", authority: Authority = Authority.KPU, region: str = "national"
-) -> Source:
-    return Source(
-        id=source_id,
-        name=f"Sumber {source_id}",
-        url=f"https://{source_id}.example.id/feed",
-        authority=authority,
-        region=region,
-    )
 
 
 def item(

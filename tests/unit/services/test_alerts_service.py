@@ -1,17 +1,16 @@
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
+from tests import builders
+from tests.builders import official
 
 from warta.adapters.sqlite_store import SqliteStore
-from warta.core.model import Authority, Official, Story, StorySource
+from warta.core.model import Story
 from warta.services.alerts import SMS_LIMIT, Alerts, sms_text
 from warta.services.delivery import Delivery
 
 from .conftest import (
     LETTERHEAD,
-    NOW,
     CountingRenderer,
     FixedClock,
     RecordingMailer,
@@ -24,30 +23,11 @@ def story(
     urgent: bool = True,
     title: str = "KPU Bantah Isu Surat Suara Dicoblos",
 ) -> Story:
-    return Story(
-        id="st-1",
-        day=date(2026, 11, 28),
+    return builders.story(
         region=region,
         title=title,
         summary="KPU menegaskan video surat suara tercoblos tidak benar.",
-        published_at=NOW,
-        created_at=NOW,
-        election=True,
-        clarification=urgent,
         urgent=urgent,
-        sources=(
-            StorySource(
-                "kpu-ri", "KPU RI", "https://www.kpu.go.id/berita/1", Authority.KPU, "i1", NOW
-            ),
-        ),
-    )
-
-
-def official(
-    official_id: str, region: str, email: str | None = None, phone: str | None = None
-) -> Official:
-    return Official(
-        id=official_id, name="Petugas", role="Staf", region=region, email=email, phone=phone
     )
 
 

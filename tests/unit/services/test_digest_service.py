@@ -1,17 +1,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
+
+from tests import builders
+from tests.builders import DAY, story_source
 
 from warta.adapters.sqlite_store import SqliteStore
 from warta.core.identity import subscriber_id
-from warta.core.model import Authority, Story, StorySource, Subscriber, SubscriberStatus
+from warta.core.model import Story, Subscriber, SubscriberStatus
 from warta.services.delivery import Delivery
 from warta.services.digest import Digest
 
 from .conftest import LETTERHEAD, NOW, CountingRenderer, FixedClock, RecordingMailer
-
-DAY = date(2026, 11, 28)
 
 
 def story(
@@ -22,25 +23,18 @@ def story(
     sources: int = 1,
     hours_ago: int = 1,
 ) -> Story:
-    return Story(
-        id=story_id,
-        day=DAY,
+    """A story carried by `sources` sources s0, s1...: item <id>-<n> of each."""
+    return builders.story(
+        story_id,
         region=region,
-        title=f"Berita {story_id}",
-        summary=f"Ringkasan {story_id}.",
         published_at=NOW - timedelta(hours=hours_ago),
-        created_at=NOW,
-        election=True,
-        clarification=urgent,
         urgent=urgent,
         sources=tuple(
-            StorySource(
+            story_source(
                 f"s{n}",
                 f"Sumber {n}",
                 f"https://s{n}.example.id/{story_id}",
-                Authority.KPU,
-                f"{story_id}-{n}",
-                NOW,
+                item_id=f"{story_id}-{n}",
             )
             for n in range(sources)
         ),

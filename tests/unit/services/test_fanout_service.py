@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests import builders
+from tests.builders import story_source
+
 from warta.adapters.memory_queue import MemoryQueue
 from warta.adapters.sqlite_store import SqliteStore
 from warta.core.days import jakarta_day
-from warta.core.model import Authority, Story, StorySource, Subscriber
+from warta.core.model import Story, Subscriber
 from warta.services.alerts import ALERTED, ALERTED_RECIPIENT
 from warta.services.delivery import Delivery
 from warta.services.digest import Digest
@@ -22,21 +25,22 @@ from .conftest import LETTERHEAD, NOW, CountingRenderer, FixedClock, RecordingMa
 
 def urgent_story(story_id: str, days_ago: int, *, urgent: bool = True) -> Story:
     when = NOW - timedelta(days=days_ago)
-    return Story(
-        id=story_id,
+    return builders.story(
+        story_id,
         day=jakarta_day(when),
-        region="national",
         title="KPU Bantah Isu Surat Suara Dicoblos",
         summary="KPU menegaskan kabar itu tidak benar.",
         published_at=when,
         created_at=when,
-        election=True,
-        clarification=urgent,
         urgent=urgent,
-        sources=(
-            StorySource("kpu-ri", "KPU RI", "https://www.kpu.go.id/b/1", Authority.KPU, "i1", when),
-        ),
+        sources=(story_source(url="https://www.kpu.go.id/b/1", published_at=when),),
     )
+
+
+def add_subscribers(store: SqliteStore, count: int) -> None:
+    """Subscribers sub-0, sub-1...: all active, all since NOW."""
+    for n in range(count):
+        store.put_subscriber(Subscriber(id=f"sub-{n}", email=f"s{n}@contoh.id", created_at=NOW))
 
 
 def fanout(store: SqliteStore, clock: FixedClock, batch_size: int = 2) -> tuple[Fanout, Queues]:
@@ -92,8 +96,7 @@ def test_a_story_whose_alert_is_done_is_not_swept_again(
 def test_digest_sweep_finds_an_edition_with_a_batch_not_sent(
     store: SqliteStore, clock: FixedClock
 ) -> None:
-    for n in range(5):
-        store.put_subscriber(Subscriber(id=f"sub-{n}", email=f"s{n}@contoh.id", created_at=NOW))
+    add_subscribers(store, 5)
     service, queues = fanout(store, clock, batch_size=2)
     day = jakarta_day(NOW)
     assert service.unfinished_digests() == []  # never planned: nothing to resume
@@ -115,8 +118,7 @@ def test_digest_sweep_finds_an_edition_with_a_batch_not_sent(
 def test_digest_plan_queues_every_active_subscriber_in_batches(
     store: SqliteStore, clock: FixedClock
 ) -> None:
-    for n in range(5):
-        store.put_subscriber(Subscriber(id=f"sub-{n}", email=f"s{n}@contoh.id", created_at=NOW))
+    add_subscribers(store, 5)
     service, queues = fanout(store, clock, batch_size=2)
 
     day = jakarta_day(NOW)

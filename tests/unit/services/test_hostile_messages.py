@@ -6,15 +6,16 @@ reads the message as the recipient's mail server would, from its wire bytes.
 
 from __future__ import annotations
 
-from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
+from tests import builders
+from tests.builders import DAY, official, story_source
 
 from warta.adapters.sqlite_store import SqliteStore
 from warta.core.mail import WIRE_POLICY
-from warta.core.model import Authority, DigestBatch, Official, Story, StorySource, Subscriber
+from warta.core.model import DigestBatch, Story, Subscriber
 from warta.services.alerts import Alerts
 from warta.services.compose import SUBJECT_LIMIT
 from warta.services.delivery import Delivery
@@ -22,7 +23,6 @@ from warta.services.digest import Digest
 
 from .conftest import LETTERHEAD, NOW, CountingRenderer, FixedClock, RecordingMailer
 
-DAY = date(2026, 11, 28)
 HEADERS = {
     "From",
     "To",
@@ -49,18 +49,11 @@ HOSTILE_TITLES = [
 
 
 def story(title: str, url: str = "https://www.kpu.go.id/berita/1", *, urgent: bool) -> Story:
-    return Story(
-        id="st-1",
-        day=DAY,
-        region="national",
+    return builders.story(
         title=title,
         summary=f"Ringkasan dengan tautan {OLD_PLACEHOLDER} dan https://warta.invalid/x.",
-        published_at=NOW,
-        created_at=NOW,
-        election=True,
-        clarification=urgent,
         urgent=urgent,
-        sources=(StorySource("kpu-ri", "KPU RI", url, Authority.KPU, "i1", NOW),),
+        sources=(story_source(url=url),),
     )
 
 
@@ -113,9 +106,7 @@ def test_alert_of_a_hostile_story_keeps_its_headers_and_links(
     store: SqliteStore, clock: FixedClock, title: str
 ) -> None:
     store.put_story(story(title, urgent=True))
-    store.put_official(
-        Official(id="kpu-ri", name="Petugas", role="Staf", region="national", email="p@kpu.id")
-    )
+    store.put_official(official("kpu-ri", "national", email="p@kpu.id"))
     mailer = RecordingMailer()
     delivery = Delivery(store=store, clock=clock, mailer=mailer, letterhead=LETTERHEAD)
 

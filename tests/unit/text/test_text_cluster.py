@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 
 import pytest
+from tests.builders import in_another_regency
 
 from warta.core.text.cluster import (
     BANDS,
@@ -61,12 +62,7 @@ def _shortened() -> tuple[str, str]:
 
 def _other_regency() -> tuple[str, str]:
     text = (
-        RELEASE.replace("Kota Kediri", "Kabupaten Kediri")
-        .replace("214.236", "1.252.601")
-        .replace("105.117", "626.102")
-        .replace("109.119", "626.499")
-        .replace("46 kelurahan dan tiga kecamatan", "344 desa dan 26 kecamatan")
-        .replace("512 TPS", "2.451 TPS")
+        in_another_regency(RELEASE)
         .replace("Ninik Sunarmi", "Nanang Qosim")
         .replace("Ninik", "Nanang")
     )
