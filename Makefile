@@ -41,6 +41,7 @@ lint: $(STAMP)
 # Speed figures, each a ratio against a baseline measured in the same run.
 bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_coldstart.py
 
 # Quality figures of the Indonesian text pipeline (IndoSum is read from ../shared/data).
 eval: $(STAMP)
