@@ -12,7 +12,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_time
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from warta.config.files import templates_dir
@@ -21,6 +20,8 @@ from warta.core.days import JAKARTA
 
 def tanggal(value: date | datetime) -> str:
     """'Selasa, 21 Maret 2023', the day in Jakarta."""
+    from babel.dates import format_date  # Babel's locale data loads on the first date shown
+
     if isinstance(value, datetime):
         value = value.astimezone(JAKARTA).date()
     return format_date(value, "EEEE, d MMMM y", locale="id")
@@ -28,12 +29,16 @@ def tanggal(value: date | datetime) -> str:
 
 def tanggal_jam(value: datetime) -> str:
     """'Selasa, 21 Maret 2023 pukul 09.30 WIB'."""
+    from babel.dates import format_time
+
     local = value.astimezone(JAKARTA)
     return f"{tanggal(local)} pukul {format_time(local, 'HH.mm', locale='id')} WIB"
 
 
 def jam(value: datetime) -> str:
     """'09.30 WIB'."""
+    from babel.dates import format_time
+
     return f"{format_time(value.astimezone(JAKARTA), 'HH.mm', locale='id')} WIB"
 
 

@@ -9,31 +9,30 @@ local install runs without boto3.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from warta.adapters.clock import SystemClock
-from warta.adapters.memory_queue import MemoryQueue
-from warta.adapters.outbox import OutboxMailer, OutboxNotifier
-from warta.adapters.smtp import SmtpMailer
-from warta.adapters.sqlite_store import SqliteStore
 from warta.config.aws_settings import AwsSettings
 from warta.config.settings import Settings
-from warta.core.days import jakarta_day
 from warta.core.errors import ConfigError
-from warta.core.ports import Clock, Fetcher, Mailer, Notifier, Store
-from warta.ingest.http import HttpFetcher
-from warta.ingest.parsers import parse
-from warta.render import default_renderer
-from warta.services.alerts import Alerts
-from warta.services.compose import Letterhead
-from warta.services.cycle import Cycle, LocalQueues
-from warta.services.delivery import Delivery
-from warta.services.digest import Digest
-from warta.services.fanout import Fanout, Queues
-from warta.services.health import Health
-from warta.services.ingest import Ingest
-from warta.services.subscriptions import Subscriptions
+from warta.core.ports import Clock, Fetcher, Mailer, Notifier, Queue, Renderer, Store
+
+if TYPE_CHECKING:
+    from warta.adapters.sqlite_store import SqliteStore
+    from warta.services.alerts import Alerts
+    from warta.services.cycle import Cycle, LocalQueues
+    from warta.services.delivery import Delivery
+    from warta.services.digest import Digest
+    from warta.services.fanout import Fanout
+    from warta.services.health import Health
+    from warta.services.ingest import Ingest
+    from warta.services.subscriptions import Subscriptions
+
+# Each module below is imported where it is first needed, never at the top: a
+# Lambda function imports this module whatever its step, and the web function
+# must not load the feed parsers, nor the digest sender the HTML parser.
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,27 +48,161 @@ class AwsClients:
     sqs: Any = None
 
 
-@dataclass(slots=True)
-class App:
-    settings: Settings
-    store: Store
-    mailer: Mailer
-    notifier: Notifier
-    clock: Clock
-    ingest: Ingest
-    alerts: Alerts
-    digest: Digest
-    health: Health
-    subscriptions: Subscriptions
-    fanout: Fanout
-    cycle: Cycle | None = field(default=None)
-    """Set by the local wiring only: on AWS each step is its own invocation."""
+class LazyRenderer:
+    """The Renderer port over the Jinja2 renderer, made on the first render.
 
-    @property
+    The schedule's health check renders only when a source has a problem, and
+    most of its runs find none: those never load Jinja2 or Babel.
+    """
+
+    def __init__(self, make: Callable[[], Renderer] | None = None) -> None:
+        self._make = make
+        self._renderer: Renderer | None = None
+
+    def _get(self) -> Renderer:
+        if self._renderer is None:
+            if self._make is None:
+                from warta.render import default_renderer
+
+                self._renderer = default_renderer()
+            else:
+                self._renderer = self._make()
+        return self._renderer
+
+    def render(self, template: str, **context: Any) -> str:
+        return self._get().render(template, **context)
+
+    def render_parts(self, template: str, slot: str, **context: Any) -> tuple[str, ...]:
+        return self._get().render_parts(template, slot, **context)
+
+
+class App:
+    """The services over the adapters a wiring chose, each built on first use.
+
+    A step uses one or two of them: the web function only `subscriptions`, the
+    digest sender only `digest`. What a service needs (the text pipeline, the
+    feed parsers, the templates) is imported when the service is first asked for.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store,
+        mailer: Mailer,
+        notifier: Notifier,
+        clock: Clock,
+        queues: tuple[Queue, Queue, Queue],
+        fetcher: Fetcher | None = None,
+        local: LocalQueues | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.mailer = mailer
+        self.notifier = notifier
+        self.clock = clock
+        self._queues = queues
+        """The ingest, alert and digest queues, in that order."""
+        self._fetcher = fetcher
+        self._local = local
+        """Set by the local wiring only: on AWS each step is its own invocation."""
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        return LazyRenderer()
+
+    @cached_property
+    def fetcher(self) -> Fetcher:
+        return self._fetcher or build_fetcher(self.settings)
+
+    @cached_property
+    def delivery(self) -> Delivery:
+        from warta.services.compose import Letterhead
+        from warta.services.delivery import Delivery
+
+        settings = self.settings
+        return Delivery(
+            store=self.store,
+            clock=self.clock,
+            mailer=self.mailer,
+            notifier=self.notifier,
+            lease=settings.send_lease,
+            letterhead=Letterhead(
+                sender=settings.sender,
+                domain=settings.sender_domain,
+                public_url=settings.public_url,
+                secret=settings.secret,
+            ),
+        )
+
+    @cached_property
+    def ingest(self) -> Ingest:
+        return build_ingest(self.settings, store=self.store, fetcher=self.fetcher, clock=self.clock)
+
+    @cached_property
+    def alerts(self) -> Alerts:
+        from warta.services.alerts import Alerts
+
+        return Alerts(store=self.store, delivery=self.delivery, renderer=self.renderer)
+
+    @cached_property
+    def digest(self) -> Digest:
+        from warta.services.digest import Digest
+
+        return Digest(
+            store=self.store,
+            delivery=self.delivery,
+            renderer=self.renderer,
+            batch_size=self.settings.batch_size,
+        )
+
+    @cached_property
+    def health(self) -> Health:
+        from warta.services.health import Health
+
+        settings = self.settings
+        return Health(
+            store=self.store,
+            delivery=self.delivery,
+            renderer=self.renderer,
+            clock=self.clock,
+            admin_email=settings.admin_email,
+            failing_after=settings.alert_failing_after,
+            quiet=settings.quiet_after,
+        )
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        from warta.services.subscriptions import Subscriptions
+
+        return Subscriptions(self.store, self.settings.secret, self.clock)
+
+    @cached_property
+    def fanout(self) -> Fanout:
+        from warta.services.fanout import Fanout, Queues
+
+        ingest, alerts, digest = self._queues
+        return Fanout(
+            store=self.store,
+            clock=self.clock,
+            queues=Queues(ingest=ingest, alerts=alerts, digest=digest),
+            digest=self.digest,
+        )
+
+    @cached_property
     def local_cycle(self) -> Cycle:
-        if self.cycle is None:
+        if self._local is None:
             raise ConfigError("this wiring runs its steps apart: the one-machine cycle is local")
-        return self.cycle
+        from warta.services.cycle import Cycle
+
+        return Cycle(
+            ingest=self.ingest,
+            alerts=self.alerts,
+            digest=self.digest,
+            health=self.health,
+            fanout=self.fanout,
+            queues=self._local,
+        )
 
     def close(self) -> None:
         close = getattr(self.store, "close", None)
@@ -78,6 +211,8 @@ class App:
 
 
 def build_fetcher(settings: Settings) -> Fetcher:
+    from warta.ingest.http import HttpFetcher
+
     return HttpFetcher(
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
@@ -91,6 +226,8 @@ def build_mailer(settings: Settings) -> Mailer:
         smtp = settings.smtp
         if smtp is None:
             raise ConfigError("WARTA_SMTP_HOST is required when WARTA_MAIL=smtp")
+        from warta.adapters.smtp import SmtpMailer
+
         return SmtpMailer(
             smtp.host,
             smtp.port,
@@ -99,30 +236,29 @@ def build_mailer(settings: Settings) -> Mailer:
             password=smtp.password,
             timeout=smtp.timeout,
         )
+    from warta.adapters.outbox import OutboxMailer
+
     return OutboxMailer(settings.outbox)
 
 
 def build_local(settings: Settings, *, clock: Clock | None = None) -> App:
+    from warta.adapters.memory_queue import MemoryQueue
+    from warta.adapters.outbox import OutboxNotifier
+    from warta.adapters.sqlite_store import SqliteStore
+    from warta.services.cycle import LocalQueues
+
     settings.home.mkdir(parents=True, exist_ok=True)
     local = LocalQueues(ingest=MemoryQueue(), alerts=MemoryQueue(), digest=MemoryQueue())
-    app = assemble(
+    return App(
         settings,
         store=SqliteStore(settings.database),
         mailer=build_mailer(settings),
         notifier=OutboxNotifier(settings.outbox / "sms"),
         fetcher=build_fetcher(settings),
-        clock=clock or SystemClock(),
-        queues=Queues(ingest=local.ingest, alerts=local.alerts, digest=local.digest),
+        clock=clock or build_clock(),
+        queues=(local.ingest, local.alerts, local.digest),
+        local=local,
     )
-    app.cycle = Cycle(
-        ingest=app.ingest,
-        alerts=app.alerts,
-        digest=app.digest,
-        health=app.health,
-        fanout=app.fanout,
-        queues=local,
-    )
-    return app
 
 
 def build_aws(
@@ -139,73 +275,25 @@ def build_aws(
     from warta.adapters.sqs import SqsQueue
 
     clients = clients or AwsClients()
-    return assemble(
+    return App(
         settings,
         store=DynamoDbStore(aws_settings.table, clients.dynamodb),
         mailer=SesMailer(clients.sesv2, configuration_set=aws_settings.ses_configuration_set),
         notifier=SnsNotifier(clients.sns, sender_id=aws_settings.sms_sender_id),
-        fetcher=build_fetcher(settings),
-        clock=clock or SystemClock(),
-        queues=Queues(
-            ingest=SqsQueue(aws_settings.ingest_queue_url, clients.sqs),
-            alerts=SqsQueue(aws_settings.alert_queue_url, clients.sqs),
-            digest=SqsQueue(aws_settings.digest_queue_url, clients.sqs),
+        clock=clock or build_clock(),
+        queues=(
+            SqsQueue(aws_settings.ingest_queue_url, clients.sqs),
+            SqsQueue(aws_settings.alert_queue_url, clients.sqs),
+            SqsQueue(aws_settings.digest_queue_url, clients.sqs),
         ),
-    )
-
-
-def assemble(
-    settings: Settings,
-    *,
-    store: Store,
-    mailer: Mailer,
-    notifier: Notifier,
-    fetcher: Fetcher,
-    clock: Clock,
-    queues: Queues,
-) -> App:
-    """The services over the adapters a wiring chose."""
-    renderer = default_renderer()
-    delivery = Delivery(
-        store=store,
-        clock=clock,
-        mailer=mailer,
-        notifier=notifier,
-        lease=settings.send_lease,
-        letterhead=Letterhead(
-            sender=settings.sender,
-            domain=settings.sender_domain,
-            public_url=settings.public_url,
-            secret=settings.secret,
-        ),
-    )
-    digest = Digest(
-        store=store, delivery=delivery, renderer=renderer, batch_size=settings.batch_size
-    )
-    return App(
-        settings=settings,
-        store=store,
-        mailer=mailer,
-        notifier=notifier,
-        clock=clock,
-        ingest=build_ingest(settings, store=store, fetcher=fetcher, clock=clock),
-        alerts=Alerts(store=store, delivery=delivery, renderer=renderer),
-        digest=digest,
-        health=Health(
-            store=store,
-            delivery=delivery,
-            renderer=renderer,
-            clock=clock,
-            admin_email=settings.admin_email,
-            failing_after=settings.alert_failing_after,
-            quiet=settings.quiet_after,
-        ),
-        subscriptions=Subscriptions(store, settings.secret, clock),
-        fanout=Fanout(store=store, clock=clock, queues=queues, digest=digest),
     )
 
 
 def build_ingest(settings: Settings, *, store: Store, fetcher: Fetcher, clock: Clock) -> Ingest:
+    from warta.core.days import jakarta_day
+    from warta.ingest.parsers import parse
+    from warta.services.ingest import Ingest
+
     return Ingest(
         store=store,
         fetcher=fetcher,
@@ -228,6 +316,8 @@ def open_store(settings: Settings, *, read_only: bool = False) -> SqliteStore:
     run has made the database they get an empty store in memory, so they
     create nothing on disk.
     """
+    from warta.adapters.sqlite_store import SqliteStore
+
     if read_only and not settings.database.exists():
         return SqliteStore(":memory:")
     return SqliteStore(settings.database)
@@ -247,4 +337,6 @@ def build_preview_fetcher(settings: Settings, url: str) -> Fetcher:
 
 
 def build_clock() -> Clock:
+    from warta.adapters.clock import SystemClock
+
     return SystemClock()

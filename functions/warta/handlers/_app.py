@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
@@ -16,11 +17,12 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 from warta.config.aws_settings import load_aws_settings
 from warta.config.secret import check_secret
 from warta.config.settings import load_settings
-from warta.config.sources import load_sources
 from warta.core.errors import ConfigError
-from warta.core.model import Source
-from warta.web.app import WebApp
 from warta.wiring import App, build_aws
+
+if TYPE_CHECKING:
+    from warta.core.model import Source
+    from warta.web.app import WebApp
 
 SECRET_MAX_AGE_S = 24 * 3600
 """A container lives hours at most; the App is cached for its life anyway."""
@@ -47,11 +49,15 @@ def current(*, makes_links: bool = True) -> App:
 @cache
 def sources() -> dict[str, Source]:
     """The sources file bundled with the function (or WARTA_SOURCES), by id."""
+    from warta.config.sources import load_sources  # only the steps that read sources
+
     return {s.id: s for s in load_sources(current().settings.sources_file)}
 
 
 @cache
 def web_app() -> WebApp:
+    from warta.web.app import WebApp
+
     return WebApp(current(makes_links=False).subscriptions)
 
 

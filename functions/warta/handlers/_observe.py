@@ -9,10 +9,13 @@ Keys name things by id: never an address or a phone number.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor
 
 SERVICE = "warta"
 NAMESPACE = "Warta"
@@ -28,6 +31,9 @@ def count(name: str, value: int) -> None:
 def sqs_processor() -> BatchProcessor:
     """Records are taken one by one; a record that raises is reported back to SQS
     (ReportBatchItemFailures) and logged with its traceback, the others are kept."""
+    # Imported here: only the SQS functions load the batch utility.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+
     # A batch whose every record failed is answered the same way as a partial
     # failure (each record listed), not with an exception: a one-record batch
     # held under another sender's lease is routine, and SQS retries those

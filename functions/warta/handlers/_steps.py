@@ -13,13 +13,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from warta.core.days import previous_edition
 from warta.core.errors import ConfigError, SendError
-from warta.core.model import DigestBatch, Source
 from warta.handlers._observe import count
-from warta.wiring import App
+
+if TYPE_CHECKING:
+    from warta.core.model import DigestBatch, Source
+    from warta.wiring import App
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,6 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 
 from warta.core.links import read_link
 from warta.core.ports import Renderer
-from warta.render import default_renderer
 from warta.services.subscriptions import Outcome, Subscriptions
 
 logger = logging.getLogger(__name__)
@@ -97,7 +96,11 @@ class WebApp:
 
     def __init__(self, subscriptions: Subscriptions, renderer: Renderer | None = None) -> None:
         self.subscriptions = subscriptions
-        self.renderer = renderer or default_renderer()
+        if renderer is None:
+            from warta.render import default_renderer  # Jinja2, when the app is made
+
+            renderer = default_renderer()
+        self.renderer = renderer
         self.routes: dict[str, tuple[tuple[str, ...], Handler]] = {
             "/": (("GET", "HEAD"), self.home),
             "/healthz": (("GET", "HEAD"), self.healthz),
