@@ -75,7 +75,8 @@ def build_bundle(target: Path, deps: str) -> list[Path]:
     """The bundle's code in `target`, its dependencies; returns the path to import from."""
     subprocess.run(
         ["make", "--no-print-directory", "-f", str(REPO / "functions" / "Makefile"), "code",
-         f"ARTIFACTS_DIR={target}", f"PYTHON={sys.executable}"],
+         f"ARTIFACTS_DIR={target}", f"PYTHON={sys.executable}",
+         f"RUNTIME_PYTHON={sys.executable}"],
         check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     if deps == "venv":
