@@ -233,11 +233,11 @@ extract = {{ items = "data", title = "title", url = "link" }}
 LAUNCHER = """
 import sys
 
-import warta.ingest.parsers as parsers
+import warta.ingest.json_source as json_source
 import warta.services.ingest as ingest
 from warta.cli.main import main
 
-real_parse_json = parsers.parse_json
+real_parse_json = json_source.parse_json
 real_classify = ingest.classify
 
 
@@ -253,7 +253,7 @@ def classify(title, text, authority):
     return real_classify(title, text, authority)
 
 
-parsers.parse_json = parse_json
+json_source.parse_json = parse_json
 ingest.classify = classify
 sys.exit(main(sys.argv[1:]))
 """
