@@ -9,7 +9,6 @@ local install runs without boto3.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -55,18 +54,14 @@ class LazyRenderer:
     most of its runs find none: those never load Jinja2 or Babel.
     """
 
-    def __init__(self, make: Callable[[], Renderer] | None = None) -> None:
-        self._make = make
+    def __init__(self) -> None:
         self._renderer: Renderer | None = None
 
     def _get(self) -> Renderer:
         if self._renderer is None:
-            if self._make is None:
-                from warta.render import default_renderer
+            from warta.render import default_renderer
 
-                self._renderer = default_renderer()
-            else:
-                self._renderer = self._make()
+            self._renderer = default_renderer()
         return self._renderer
 
     def render(self, template: str, **context: Any) -> str:
@@ -93,7 +88,6 @@ class App:
         notifier: Notifier,
         clock: Clock,
         queues: tuple[Queue, Queue, Queue],
-        fetcher: Fetcher | None = None,
         local: LocalQueues | None = None,
     ) -> None:
         self.settings = settings
@@ -103,7 +97,6 @@ class App:
         self.clock = clock
         self._queues = queues
         """The ingest, alert and digest queues, in that order."""
-        self._fetcher = fetcher
         self._local = local
         """Set by the local wiring only: on AWS each step is its own invocation."""
 
@@ -113,7 +106,7 @@ class App:
 
     @cached_property
     def fetcher(self) -> Fetcher:
-        return self._fetcher or build_fetcher(self.settings)
+        return build_fetcher(self.settings)
 
     @cached_property
     def delivery(self) -> Delivery:
@@ -254,7 +247,6 @@ def build_local(settings: Settings, *, clock: Clock | None = None) -> App:
         store=SqliteStore(settings.database),
         mailer=build_mailer(settings),
         notifier=OutboxNotifier(settings.outbox / "sms"),
-        fetcher=build_fetcher(settings),
         clock=clock or build_clock(),
         queues=(local.ingest, local.alerts, local.digest),
         local=local,

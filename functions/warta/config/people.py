@@ -33,6 +33,7 @@ from warta.core.validate import (
     check_id,
     check_phone,
     check_region,
+    check_table,
     check_text,
     printable,
 )
@@ -44,18 +45,8 @@ _SUBSCRIBER_FIELDS = frozenset({"email", "name", "regions"})
 _OFFICIAL_FIELDS = frozenset({"id", "name", "role", "region", "email", "phone"})
 
 
-def _known_fields(raw: Any, where: str, known: frozenset[str]) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: must be a table")
-    unknown = set(raw) - known
-    if unknown:
-        names = ", ".join(sorted(printable(name) for name in unknown))
-        raise ConfigError(f"{where}: unknown field(s) {names}")
-    return raw
-
-
 def _subscriber(raw: Any, where: str, now: datetime) -> Subscriber:
-    raw = _known_fields(raw, where, _SUBSCRIBER_FIELDS)
+    raw = check_table(raw, where, _SUBSCRIBER_FIELDS)
     if raw.get("email") is None:
         raise ConfigError(f"{where}: email is required")
     email = check_email(raw["email"], f"{where}: email")
@@ -74,7 +65,7 @@ def _subscriber(raw: Any, where: str, now: datetime) -> Subscriber:
 
 
 def _official(raw: Any, where: str) -> Official:
-    raw = _known_fields(raw, where, _OFFICIAL_FIELDS)
+    raw = check_table(raw, where, _OFFICIAL_FIELDS)
     for required in ("id", "name", "role", "region"):
         if not isinstance(raw.get(required), str):
             raise ConfigError(f"{where}: {required} is required")

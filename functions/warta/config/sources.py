@@ -59,6 +59,7 @@ from warta.core.errors import ConfigError
 from warta.core.model import NATIONAL, Authority, Source, SourceKind
 from warta.core.validate import (
     check_region,
+    check_table,
     check_text,
     is_id,
     printable,
@@ -75,10 +76,10 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _ZONE = re.compile(r"[A-Za-z0-9_+\-]{1,32}(?:/[A-Za-z0-9_+\-]{1,32}){0,2}", re.ASCII)
 """The shape of an IANA zone name (Asia/Jakarta, UTC, America/Argentina/Buenos_Aires)."""
 _ID_SHOWN = 64
-_KNOWN = {
+_KNOWN = frozenset({
     "id", "name", "url", "kind", "authority", "region", "enabled", "timezone",
     "poll_minutes", "allow_addresses", "comment", "extract",
-}  # fmt: skip
+})  # fmt: skip
 _EXTRACT_CHECKS = {
     SourceKind.JSON: json_source.check_extract,
     SourceKind.HTML: html_source.check_extract,
@@ -168,12 +169,7 @@ def _timezone(where: str, raw: Any) -> str:
 
 
 def parse_source(raw: dict[str, Any], where: str, substitutions: dict[str, str]) -> Source:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: a source is a [[source]] table")
-    unknown = set(raw) - _KNOWN
-    if unknown:
-        names = ", ".join(sorted(printable(name) for name in unknown))
-        raise ConfigError(f"{where}: unknown field(s) {names}")
+    raw = check_table(raw, where, _KNOWN, not_a_table="a source is a [[source]] table")
     for required in ("id", "name", "url", "authority"):
         if not isinstance(raw.get(required), str) or not raw[required].strip():
             raise ConfigError(f"{where}: {required} is required and must be a non-empty string")

@@ -16,6 +16,7 @@ import unicodedata
 from email.errors import MessageError
 from email.headerregistry import Address
 from email.utils import getaddresses
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from warta.core.errors import ConfigError
@@ -190,6 +191,19 @@ def check_email(value: object, field: str) -> str:
 def check_mailbox(value: object, field: str) -> Address:
     """One address with an optional display name ('Warta Pemilu <warta@contoh.id>')."""
     return _one_address(value, field, display_name=True)
+
+
+def check_table(
+    raw: object, where: str, known: frozenset[str], *, not_a_table: str = "must be a table"
+) -> dict[str, Any]:
+    """One table of a TOML file with only the fields Warta knows; ConfigError naming `where`."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: {not_a_table}")
+    unknown = set(raw) - known
+    if unknown:
+        names = ", ".join(sorted(printable(str(name)) for name in unknown))
+        raise ConfigError(f"{where}: unknown field(s) {names}")
+    return raw
 
 
 def without_userinfo(url: str) -> str:
