@@ -19,6 +19,7 @@ from warta.core.model import (
     NATIONAL,
     Authority,
     Claim,
+    Consent,
     Item,
     Official,
     Page,
@@ -469,6 +470,35 @@ def test_subscriber_with_only_defaults_round_trips(store: Store) -> None:
     assert store.get_subscriber("sub-002") == subscriber
 
 
+def test_subscriber_choices_and_consent_round_trip(store: Store) -> None:
+    subscriber = make_subscriber(
+        status=SubscriberStatus.SUPPRESSED,
+        digest=False,
+        urgent=True,
+        digest_hour=19,
+        zone="Asia/Makassar",
+        signed_up=Consent(at=datetime(2024, 2, 1, 20, 0, tzinfo=WIB), source="web 203.0.113.0/24"),
+        confirmed=Consent(at=T0, source="web 198.51.100.0/24"),
+        confirmation_sent_on=date(2024, 2, 1),
+        updated_at=T0,
+        suppressed_reason="complaint",
+        deliveries=("delivered", "soft-bounce"),
+    )
+    store.put_subscriber(subscriber)
+    assert store.get_subscriber("sub-001") == subscriber
+    assert store.get_subscribers(["sub-001"]) == {"sub-001": subscriber}
+    assert ids(subscriber_pages(store, SubscriberStatus.SUPPRESSED, 10)) == ["sub-001"]
+
+
+def test_a_deleted_subscriber_is_gone_and_a_second_delete_finds_nothing(store: Store) -> None:
+    store.put_subscriber(make_subscriber("sub-001"))
+    store.put_subscriber(make_subscriber("sub-002"))
+    assert store.delete_subscriber("sub-001") is True
+    assert store.get_subscriber("sub-001") is None
+    assert store.delete_subscriber("sub-001") is False
+    assert ids(subscriber_pages(store, SubscriberStatus.ACTIVE, 10)) == ["sub-002"]
+
+
 def test_subscribers_of_a_batch_come_in_one_call_without_the_unknown(store: Store) -> None:
     people = [make_subscriber(f"sub-{n:04d}") for n in range(1200)]  # more than one slice
     for person in people:
@@ -533,13 +563,14 @@ def test_subscriber_order_is_stable_between_listings(store: Store) -> None:
 
 def test_subscribers_page_holds_only_the_status_asked_for(store: Store) -> None:
     statuses = list(SubscriberStatus)
-    for n in range(12):
-        store.put_subscriber(make_subscriber(f"sub-{n:03d}", status=statuses[n % 3]))
+    count = 3 * len(statuses)
+    for n in range(count):
+        store.put_subscriber(make_subscriber(f"sub-{n:03d}", status=statuses[n % len(statuses)]))
     for index, status in enumerate(statuses):
-        pages = subscriber_pages(store, status, 3)
+        pages = subscriber_pages(store, status, 2)
         items = [x for page in pages for x in page]
         assert {x.status for x in items} == {status}
-        assert ids(pages) == sorted(f"sub-{n:03d}" for n in range(index, 12, 3))
+        assert ids(pages) == sorted(f"sub-{n:03d}" for n in range(index, count, len(statuses)))
 
 
 def test_an_empty_status_gives_one_empty_last_page(store: Store) -> None:
@@ -596,6 +627,32 @@ def test_official_is_found_by_id_active_or_not(store: Store) -> None:
     assert store.get_official("off-001") == active
     assert store.get_official("off-002") == inactive
     assert store.get_official("off-404") is None
+
+
+def test_inactive_officials_have_their_own_listing(store: Store) -> None:
+    for n in range(5):
+        store.put_official(make_official(f"off-{n:03d}", active=n % 2 == 0))
+    inactive = store.officials_page(active=False, limit=10)
+    assert [o.id for o in inactive.items] == ["off-001", "off-003"]
+    assert all(not o.active for o in inactive.items)
+    assert inactive.cursor is None
+
+
+def test_official_institution_round_trips(store: Store) -> None:
+    official = make_official(institution="KPU Provinsi Jawa Barat")
+    store.put_official(official)
+    assert store.get_official("off-001") == official
+
+
+def test_a_deleted_official_leaves_both_listings(store: Store) -> None:
+    store.put_official(make_official("off-001"))
+    store.put_official(make_official("off-002", active=False))
+    assert store.delete_official("off-001") is True
+    assert store.delete_official("off-002") is True
+    assert store.delete_official("off-002") is False
+    assert store.get_official("off-001") is None
+    assert store.officials_page().items == ()
+    assert store.officials_page(active=False).items == ()
 
 
 def test_official_made_inactive_leaves_the_listing(store: Store) -> None:

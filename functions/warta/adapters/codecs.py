@@ -6,11 +6,11 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 
 from warta.core.errors import StoreError
-from warta.core.model import Authority, Page, StorySource
+from warta.core.model import DEFAULT_DIGEST_HOUR, Authority, Consent, Page, StorySource, Subscriber
 
 
 def timestamp(value: datetime) -> str:
@@ -66,6 +66,75 @@ def signature_to_json(signature: Iterable[int]) -> str:
 
 def signature_from_json(text: str) -> tuple[int, ...]:
     return tuple(int(v) for v in json.loads(text))
+
+
+def _consent_to_json(consent: Consent | None) -> dict[str, str] | None:
+    return None if consent is None else {"at": timestamp(consent.at), "source": consent.source}
+
+
+def _consent_from_json(data: Any) -> Consent | None:
+    if not isinstance(data, dict):
+        return None
+    return Consent(at=from_timestamp(data["at"]), source=str(data["source"]))
+
+
+def profile_to_json(subscriber: Subscriber) -> str:
+    """A subscriber's choices and history beyond address, status and regions, as one JSON text.
+
+    One column (SQLite) or attribute (DynamoDB) for all of them, so a new choice
+    needs no schema change; only what differs from the default is written.
+    """
+    data: dict[str, Any] = {}
+    if not subscriber.digest:
+        data["digest"] = False
+    if subscriber.urgent:
+        data["urgent"] = True
+    if subscriber.digest_hour != DEFAULT_DIGEST_HOUR:
+        data["digest_hour"] = subscriber.digest_hour
+    if subscriber.zone is not None:
+        data["zone"] = subscriber.zone
+    if subscriber.signed_up is not None:
+        data["signed_up"] = _consent_to_json(subscriber.signed_up)
+    if subscriber.confirmed is not None:
+        data["confirmed"] = _consent_to_json(subscriber.confirmed)
+    if subscriber.confirmation_sent_on is not None:
+        data["confirmation_sent_on"] = subscriber.confirmation_sent_on.isoformat()
+    if subscriber.updated_at is not None:
+        data["updated_at"] = timestamp(subscriber.updated_at)
+    if subscriber.suppressed_reason is not None:
+        data["suppressed_reason"] = subscriber.suppressed_reason
+    if subscriber.deliveries:
+        data["deliveries"] = list(subscriber.deliveries)
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def profile_from_json(text: str | None) -> dict[str, Any]:
+    """The keyword arguments of Subscriber that profile_to_json wrote (defaults left out)."""
+    data = json.loads(text) if text else {}
+    if not isinstance(data, dict):
+        raise StoreError("a subscriber's profile is not a JSON object")
+    fields: dict[str, Any] = {}
+    if "digest" in data:
+        fields["digest"] = bool(data["digest"])
+    if "urgent" in data:
+        fields["urgent"] = bool(data["urgent"])
+    if "digest_hour" in data:
+        fields["digest_hour"] = int(data["digest_hour"])
+    if "zone" in data:
+        fields["zone"] = str(data["zone"])
+    if "signed_up" in data:
+        fields["signed_up"] = _consent_from_json(data["signed_up"])
+    if "confirmed" in data:
+        fields["confirmed"] = _consent_from_json(data["confirmed"])
+    if "confirmation_sent_on" in data:
+        fields["confirmation_sent_on"] = date.fromisoformat(data["confirmation_sent_on"])
+    if "updated_at" in data:
+        fields["updated_at"] = from_timestamp(data["updated_at"])
+    if "suppressed_reason" in data:
+        fields["suppressed_reason"] = str(data["suppressed_reason"])
+    if "deliveries" in data:
+        fields["deliveries"] = tuple(str(d) for d in data["deliveries"])
+    return fields
 
 
 class _Listed(Protocol):

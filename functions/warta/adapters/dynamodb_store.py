@@ -8,11 +8,11 @@ One table keyed by strings `pk` and `sk`, plus two global secondary indexes:
     story band         BAND#<band key>         STORY#<id>      (TTL on expires_ttl)
     story              STORY#<story id>        STORY           gsi1: DAY#<day>, <created_at>#<id>
     subscriber         SUB#<subscriber id>     SUB             gsi2: SUBSTATUS#<status>, <id>
-    official           OFFICIAL#<official id>  OFFICIAL        gsi2: OFFICIALS#active, <id>
+    official           OFFICIAL#<official id>  OFFICIAL        gsi2: OFFICIALS#<active|inactive>, <id>
     send               SEND#<kind>#<key>       <recipient id>
 
-Inactive officials carry no gsi2 keys (a sparse index), so a page of active
-officials holds exactly `limit` of them. Reads by key are strongly consistent;
+Active and inactive officials sit in two gsi2 partitions, so a page of active
+officials holds exactly `limit` of them and the inactive ones can still be listed. Reads by key are strongly consistent;
 the index queries (stories of a day, pages of subscribers and officials) are
 eventually consistent, as every DynamoDB index is: a write shows up in them
 within about a second. Conditional writes (`attribute_not_exists(pk)`) let
@@ -79,6 +79,7 @@ ITEM_TEXT_BYTES = 100_000
 _DAY = "DAY#"
 _SUBSTATUS = "SUBSTATUS#"
 _ACTIVE_OFFICIALS = "OFFICIALS#active"
+_INACTIVE_OFFICIALS = "OFFICIALS#inactive"
 
 
 def table_definition(table_name: str) -> dict[str, Any]:
@@ -271,6 +272,7 @@ def _subscriber_to_row(subscriber: Subscriber) -> dict[str, Any]:
         "regions": {"L": [_s(r) for r in subscriber.regions]},
     }
     _put_optional(row, name=subscriber.name, created_at=subscriber.created_at)
+    row["profile"] = _s(codecs.profile_to_json(subscriber))
     return row
 
 
@@ -282,6 +284,7 @@ def _subscriber_from_row(row: Mapping[str, Any]) -> Subscriber:
         regions=tuple(str(r["S"]) for r in row["regions"]["L"]),
         name=_str_or_none(row, "name"),
         created_at=_dt_or_none(row, "created_at"),
+        **codecs.profile_from_json(_str_or_none(row, "profile")),
     )
 
 
@@ -294,10 +297,9 @@ def _official_to_row(official: Official) -> dict[str, Any]:
         "region": _s(official.region),
         "active": _b(official.active),
     }
-    if official.active:
-        row[GSI2_PK] = _s(_ACTIVE_OFFICIALS)
-        row[GSI2_SK] = _s(official.id)
-    _put_optional(row, email=official.email, phone=official.phone)
+    row[GSI2_PK] = _s(_ACTIVE_OFFICIALS if official.active else _INACTIVE_OFFICIALS)
+    row[GSI2_SK] = _s(official.id)
+    _put_optional(row, email=official.email, phone=official.phone, institution=official.institution)
     return row
 
 
@@ -310,6 +312,7 @@ def _official_from_row(row: Mapping[str, Any]) -> Official:
         email=_str_or_none(row, "email"),
         phone=_str_or_none(row, "phone"),
         active=_bool(row, "active"),
+        institution=_str_or_none(row, "institution"),
     )
 
 
@@ -620,9 +623,22 @@ class DynamoDbStore:
         row = self._get("get_official", _official_key(official_id))
         return None if row is None else _official_from_row(row)
 
-    def officials_page(self, *, cursor: str | None = None, limit: int = 100) -> Page[Official]:
-        rows = self._index_page("officials_page", _ACTIVE_OFFICIALS, _official_key, cursor, limit)
+    def officials_page(
+        self, *, cursor: str | None = None, limit: int = 100, active: bool = True
+    ) -> Page[Official]:
+        partition = _ACTIVE_OFFICIALS if active else _INACTIVE_OFFICIALS
+        rows = self._index_page("officials_page", partition, _official_key, cursor, limit)
         return codecs.to_page([_official_from_row(r) for r in rows], limit)
+
+    def delete_subscriber(self, subscriber_id: str) -> bool:
+        return self._delete("delete_subscriber", _subscriber_key(subscriber_id))
+
+    def delete_official(self, official_id: str) -> bool:
+        return self._delete("delete_official", _official_key(official_id))
+
+    def _delete(self, op: str, key: dict[str, Any]) -> bool:
+        response = self._call(op, "delete_item", Key=key, ReturnValues="ALL_OLD")
+        return bool(response.get("Attributes"))
 
     def _index_page(
         self,

@@ -159,6 +159,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE source_state ADD COLUMN skipped_items INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE source_state ADD COLUMN last_item_error TEXT",
     ),
+    # 5: a subscriber's choices and consent (one JSON profile), an official's institution.
+    (
+        "ALTER TABLE subscribers ADD COLUMN profile TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE officials ADD COLUMN institution TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -205,6 +210,7 @@ def _subscriber_from_row(row: sqlite3.Row) -> Subscriber:
         regions=tuple(json.loads(row["regions"])),
         name=row["name"],
         created_at=_dt_or_none(row["created_at"]),
+        **codecs.profile_from_json(row["profile"]),
     )
 
 
@@ -217,6 +223,7 @@ def _official_from_row(row: sqlite3.Row) -> Official:
         email=row["email"],
         phone=row["phone"],
         active=bool(row["active"]),
+        institution=row["institution"],
     )
 
 
@@ -543,16 +550,18 @@ class SqliteStore:
         with self._write("put_subscriber") as conn:
             conn.execute(
                 """
-                INSERT OR REPLACE INTO subscribers (id, email, status, regions, name, created_at)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO subscribers
+                    (id, email, status, regions, name, created_at, profile)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     subscriber.id,
                     subscriber.email,
-                    subscriber.status.value,
+                    SubscriberStatus(subscriber.status).value,
                     json.dumps(list(subscriber.regions), ensure_ascii=False),
                     subscriber.name,
                     _ts_or_none(subscriber.created_at),
+                    codecs.profile_to_json(subscriber),
                 ),
             )
 
@@ -592,8 +601,9 @@ class SqliteStore:
         with self._write("put_official") as conn:
             conn.execute(
                 """
-                INSERT OR REPLACE INTO officials (id, name, role, region, email, phone, active)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO officials
+                    (id, name, role, region, email, phone, active, institution)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     official.id,
@@ -603,6 +613,7 @@ class SqliteStore:
                     official.email,
                     official.phone,
                     int(official.active),
+                    official.institution,
                 ),
             )
 
@@ -611,15 +622,27 @@ class SqliteStore:
             row = conn.execute("SELECT * FROM officials WHERE id = ?", (official_id,)).fetchone()
         return None if row is None else _official_from_row(row)
 
-    def officials_page(self, *, cursor: str | None = None, limit: int = 100) -> Page[Official]:
+    def officials_page(
+        self, *, cursor: str | None = None, limit: int = 100, active: bool = True
+    ) -> Page[Official]:
         rows = self._page(
             "officials_page",
             "SELECT * FROM officials WHERE active = ? AND id > ? ORDER BY id LIMIT ?",
-            1,
+            int(active),
             cursor,
             limit,
         )
         return codecs.to_page([_official_from_row(r) for r in rows], limit)
+
+    def delete_subscriber(self, subscriber_id: str) -> bool:
+        with self._write("delete_subscriber") as conn:
+            cursor = conn.execute("DELETE FROM subscribers WHERE id = ?", (subscriber_id,))
+        return cursor.rowcount > 0
+
+    def delete_official(self, official_id: str) -> bool:
+        with self._write("delete_official") as conn:
+            cursor = conn.execute("DELETE FROM officials WHERE id = ?", (official_id,))
+        return cursor.rowcount > 0
 
     def _page(
         self, op: str, sql: str, key: str | int, cursor: str | None, limit: int

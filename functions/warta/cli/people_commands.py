@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from warta.cli.common import settings
 from warta.core.errors import ConfigError
 from warta.core.identity import normalize_email, subscriber_id
-from warta.core.model import NATIONAL, Official, Subscriber
+from warta.core.model import ALL_REGIONS, Official, Subscriber
 from warta.core.validate import check_email, check_id, check_phone, check_region, check_text
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def cmd_subscribers_add(args: argparse.Namespace) -> int:
             Subscriber(
                 id=subscriber_id(args.email),
                 email=normalize_email(args.email),
-                regions=tuple(args.region or [NATIONAL]),
+                regions=tuple(args.region or [ALL_REGIONS]),
                 created_at=datetime.now(UTC),
             )
         )

@@ -3,7 +3,7 @@
     [[subscriber]]
     email = "nama@contoh.id"
     name = "Nama"                  # optional
-    regions = ["national", "35.71"]
+    regions = ["national", "35.71"]  # optional; without it, every region's stories
 
     [[official]]
     id = "kpu-kota-kediri-humas"   # lower-case letters, digits, '-', '_', '.'
@@ -26,7 +26,7 @@ from typing import Any
 
 from warta.core.errors import ConfigError
 from warta.core.identity import subscriber_id
-from warta.core.model import NATIONAL, Official, Subscriber, SubscriberStatus
+from warta.core.model import ALL_REGIONS, Official, Subscriber, SubscriberStatus
 from warta.core.ports import Store
 from warta.core.validate import (
     check_email,
@@ -50,15 +50,20 @@ def _subscriber(raw: Any, where: str, now: datetime) -> Subscriber:
     if raw.get("email") is None:
         raise ConfigError(f"{where}: email is required")
     email = check_email(raw["email"], f"{where}: email")
-    regions = raw.get("regions", [NATIONAL])
-    if not isinstance(regions, list) or not regions or len(regions) > MAX_REGIONS:
+    regions = raw.get("regions")
+    if regions is not None and (
+        not isinstance(regions, list) or not regions or len(regions) > MAX_REGIONS
+    ):
         raise ConfigError(f"{where}: regions must be a non-empty list of region codes")
     name = raw.get("name")
     return Subscriber(
         id=subscriber_id(email),
         email=email,
         status=SubscriberStatus.ACTIVE,
-        regions=tuple(check_region(r, f"{where}: regions") for r in regions),
+        # No regions listed: every region's stories, as the file's comment says.
+        regions=(ALL_REGIONS,)
+        if regions is None
+        else tuple(check_region(r, f"{where}: regions") for r in regions),
         name=None if name is None else check_text(name, f"{where}: name"),
         created_at=now,
     )

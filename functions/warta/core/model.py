@@ -20,6 +20,9 @@ T = TypeVar("T")
 NATIONAL = "national"
 """Region of a source or story that concerns the whole country."""
 
+ALL_REGIONS = "*"
+"""A subscriber's explicit choice of every region's stories (NATIONAL alone means national only)."""
+
 
 class Authority(StrEnum):
     """Who publishes a source; decides whether a clarification is urgent."""
@@ -168,8 +171,23 @@ class Story:
 
 class SubscriberStatus(StrEnum):
     PENDING = "pending"
+    """Signed up, not yet confirmed: receives nothing but the confirmation email."""
     ACTIVE = "active"
     UNSUBSCRIBED = "unsubscribed"
+    SUPPRESSED = "suppressed"
+    """A hard bounce or a complaint: never mailed again, whatever the subscriber's choices."""
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """Evidence of one step of consent: when, and where the request came from."""
+
+    at: datetime
+    source: str
+    """How the request reached Warta: "web", "cli", "import", with the client's network for web."""
+
+
+DEFAULT_DIGEST_HOUR = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,10 +195,28 @@ class Subscriber:
     id: str
     email: str
     status: SubscriberStatus = SubscriberStatus.ACTIVE
-    regions: tuple[str, ...] = (NATIONAL,)
-    """Regions whose stories the subscriber wants; national stories always come."""
+    regions: tuple[str, ...] = (ALL_REGIONS,)
+    """Regions whose stories the subscriber wants; national stories always come.
+    (NATIONAL,) alone is national stories only; (ALL_REGIONS,) every region's."""
     name: str | None = None
     created_at: datetime | None = None
+    digest: bool = True
+    """The daily digest, on or off."""
+    urgent: bool = False
+    """Urgent clarifications for the subscriber's regions, as they come."""
+    digest_hour: int = DEFAULT_DIGEST_HOUR
+    """Local hour (0-23) the digest is wanted at."""
+    zone: str | None = None
+    """IANA zone of the digest hour; None means the zone of the subscriber's region."""
+    signed_up: Consent | None = None
+    confirmed: Consent | None = None
+    confirmation_sent_on: date | None = None
+    """The last day a confirmation email went out: at most one a day per address."""
+    updated_at: datetime | None = None
+    suppressed_reason: str | None = None
+    deliveries: tuple[str, ...] = ()
+    """The latest delivery outcomes reported by the mail provider, newest last (at most a few):
+    "delivered" or "soft-bounce"; three soft bounces among the last five suppress."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +228,8 @@ class Official:
     email: str | None = None
     phone: str | None = None
     active: bool = True
+    institution: str | None = None
+    """The body the official works for ("KPU Kota Kediri", "Kecamatan Mojoroto")."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -161,8 +161,19 @@ class Store(Protocol):
         """The official with that id, active or not."""
         ...
 
-    def officials_page(self, *, cursor: str | None = None, limit: int = 100) -> Page[Official]:
-        """One page of active officials, in a stable order."""
+    def officials_page(
+        self, *, cursor: str | None = None, limit: int = 100, active: bool = True
+    ) -> Page[Official]:
+        """One page of active (or, with active=False, inactive) officials, in a stable order."""
+        ...
+
+    def delete_subscriber(self, subscriber_id: str) -> bool:
+        """Erase a subscriber's record; True when there was one. (Their sent-ledger rows stay
+        until they expire: they hold ids, not addresses.)"""
+        ...
+
+    def delete_official(self, official_id: str) -> bool:
+        """Erase an official's record; True when there was one."""
         ...
 
     # -- sent ledger ---------------------------------------------------------

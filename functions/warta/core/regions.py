@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from warta.core.model import NATIONAL
+from warta.core.model import ALL_REGIONS, NATIONAL
 
 
 def _contains(outer: str, inner: str) -> bool:
@@ -27,3 +27,16 @@ def concerns(story_region: str, person_regions: Iterable[str]) -> bool:
         if _contains(region, story_region) or _contains(story_region, region):
             return True
     return False
+
+
+def wanted(story_region: str, subscriber_regions: Iterable[str]) -> bool:
+    """Whether a subscriber who chose these regions wants a story of that region.
+
+    Unlike an official's NATIONAL (which follows everything), a subscriber's
+    NATIONAL means national stories only; ALL_REGIONS is the explicit choice of
+    every region's stories. National stories reach everyone.
+    """
+    regions = tuple(subscriber_regions)
+    if story_region == NATIONAL or ALL_REGIONS in regions:
+        return True
+    return concerns(story_region, (r for r in regions if r != NATIONAL))

@@ -16,7 +16,7 @@ from datetime import date
 from warta.core.links import RecipientKind
 from warta.core.model import DigestBatch, Story, Subscriber, SubscriberStatus
 from warta.core.ports import Renderer, Store
-from warta.core.regions import concerns
+from warta.core.regions import wanted
 from warta.services.compose import Edition, render_edition
 from warta.services.delivery import Delivery, Outcome, Recipient, tally
 
@@ -104,10 +104,12 @@ class Digest:
             # Someone may have unsubscribed between plan and send.
             if subscriber is None or subscriber.status is not SubscriberStatus.ACTIVE:
                 continue
+            if not subscriber.digest:
+                continue
             report.recipients += 1
             segments[tuple(sorted(subscriber.regions))].append(subscriber)
         for regions, subscribers in segments.items():
-            chosen = order_stories([s for s in stories if concerns(s.region, regions)])
+            chosen = order_stories([s for s in stories if wanted(s.region, regions)])
             if not chosen:
                 report.empty += len(subscribers)
                 continue

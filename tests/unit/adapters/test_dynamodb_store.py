@@ -178,11 +178,16 @@ WRITES: list[tuple[str, Callable[[DynamoDbStore], object], dict[str, str]]] = [
         {PK: "OFFICIAL#off-001", SK: "OFFICIAL", GSI2_PK: "OFFICIALS#active", GSI2_SK: "off-001"},
     ),
     (
-        "inactive official: out of the sparse index",
+        "inactive official: in the inactive partition, out of the active one",
         lambda st: st.put_official(
             Official(id="off-002", name="Ani", role="r", region="35", active=False)
         ),
-        {PK: "OFFICIAL#off-002", SK: "OFFICIAL"},
+        {
+            PK: "OFFICIAL#off-002",
+            SK: "OFFICIAL",
+            GSI2_PK: "OFFICIALS#inactive",
+            GSI2_SK: "off-002",
+        },
     ),
     (
         "claim",
