@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench eval build clean
+.PHONY: demo test lint bench eval build lock clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Warta needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -54,6 +54,12 @@ eval: $(STAMP)
 build:
 	@command -v sam >/dev/null || { echo "make build needs the AWS SAM CLI: see infra/README.md"; exit 1; }
 	sam build -t infra/template.yaml
+
+# The Lambda bundle's pinned and hashed dependencies (functions/requirements.lock),
+# compiled from functions/requirements.txt with uv; needs the package index. Versions
+# already locked are kept: `make lock LOCK_FLAGS=--upgrade` takes the newest.
+lock: $(STAMP)
+	$(MAKE) --no-print-directory -f functions/Makefile lock UV=$(abspath $(BIN))/uv
 
 clean:
 	rm -rf $(VENV) .warta outbox build *.egg-info tests/tools/node_modules .aws-sam
