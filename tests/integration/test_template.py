@@ -228,7 +228,7 @@ def test_makefile_builds_every_function_with_its_templates(name: str, tmp_path: 
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert f'cp "{REPO}/templates/"* "{tmp_path}/warta/templates/"' in done.stdout
-    assert f'-r "{FUNCTIONS}/requirements.txt"' in done.stdout
+    assert f'-r "{FUNCTIONS}/requirements.lock"' in done.stdout
 
 
 def test_schedules_run_every_15_minutes_and_daily_in_jakarta(template: dict[str, Any]) -> None:

@@ -8,14 +8,14 @@ Keys name things by id: never an address or a phone number.
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.batch import BatchProcessor
 
 SERVICE = "warta"
 NAMESPACE = "Warta"
@@ -28,18 +28,55 @@ def count(name: str, value: int) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
-def sqs_processor() -> BatchProcessor:
-    """Records are taken one by one; a record that raises is reported back to SQS
-    (ReportBatchItemFailures) and logged with its traceback, the others are kept."""
-    # Imported here: only the SQS functions load the batch utility.
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+@dataclass(frozen=True, slots=True)
+class SqsRecord:
+    """One record of an SQS event: what the steps read of it."""
 
-    # A batch whose every record failed is answered the same way as a partial
-    # failure (each record listed), not with an exception: a one-record batch
-    # held under another sender's lease is routine, and SQS retries those
-    # records either way. Failures stay visible in the metrics and the DLQs.
-    return BatchProcessor(
-        event_type=EventType.SQS,
-        logger=logging.getLogger(f"{SERVICE}.batch"),
-        raise_on_entire_batch_failure=False,
-    )
+    message_id: str
+    body: str
+
+    @property
+    def json_body(self) -> Any:
+        return json.loads(self.body)
+
+
+_batch_logger = logging.getLogger(f"{SERVICE}.batch")
+
+
+def process_sqs_batch(
+    event: dict[str, Any], process: Callable[[SqsRecord], None]
+) -> dict[str, list[dict[str, str]]]:
+    """Take the records of an SQS event one by one and answer with the ones that failed.
+
+    The answer is SQS's partial batch response (the event source mapping has
+    ReportBatchItemFailures): SQS deletes the records that went through and
+    delivers the listed ones again, up to the queue's maxReceiveCount, then to
+    its dead-letter queue. A record that raises is logged with its traceback
+    and listed; the others are kept. A batch whose every record failed is
+    answered the same way, not with an exception: a one-record batch held under
+    another sender's lease is routine, and SQS retries those records either way.
+
+    Written here rather than taken from Powertools' batch utility, which these
+    few lines reproduce for SQS: that utility loads asyncio and every event
+    data class at import, a cost the three SQS functions would pay at every
+    cold start (bench/bench_coldstart.py measures it).
+    """
+    records = event.get("Records")
+    if not isinstance(records, list):
+        raise ValueError("the event is not an SQS event: it has no Records list")
+    failures: list[dict[str, str]] = []
+    for raw in records:
+        message_id = raw.get("messageId") if isinstance(raw, dict) else None
+        if not isinstance(message_id, str) or not message_id:
+            # Without its id a record cannot be reported back; failing the whole
+            # invocation makes SQS deliver the batch again instead of deleting it.
+            raise ValueError("an SQS record has no messageId")
+        try:
+            body = raw.get("body")
+            if not isinstance(body, str):
+                raise ValueError("the SQS record has no body")
+            process(SqsRecord(message_id, body))
+        except Exception:
+            _batch_logger.exception("record failed", extra={"message_id": message_id})
+            failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}

@@ -1,27 +1,28 @@
-"""SQS (alert queue): alert the officials concerned by one urgent story per record."""
+"""SQS (alert queue): plan an urgent story into batches of officials, or send one batch."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.batch import process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from warta.handlers import _app, _steps
-from warta.handlers._observe import logger, metrics, sqs_processor
-from warta.services.messages import read_story_id
+from warta.handlers._observe import SqsRecord, logger, metrics, process_sqs_batch
+from warta.services.messages import read_alert
 
-processor = sqs_processor()
+if TYPE_CHECKING:
+    from warta.services.alerts import Deadline
 
 
-def process(record: SQSRecord) -> None:
-    story_id = read_story_id(record.json_body)
+def process(record: SqsRecord, deadline: Deadline) -> None:
+    work = read_alert(record.json_body)
+    story_id = work if isinstance(work, str) else work.story_id
     with logger.append_context_keys(story_id=story_id):
-        _steps.alert(_app.current(), story_id)
+        _steps.alert(_app.current(), work, deadline)
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    return process_partial_response(event, process, processor, context)
+    deadline = _steps.deadline(context)  # the records of this event share its time
+    return process_sqs_batch(event, lambda record: process(record, deadline))

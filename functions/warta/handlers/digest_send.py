@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from warta.handlers import _app, _steps
-from warta.handlers._observe import logger, metrics, sqs_processor
+from warta.handlers._observe import SqsRecord, logger, metrics, process_sqs_batch
 from warta.services.messages import read_batch
 
-processor = sqs_processor()
 
-
-def process(record: SQSRecord) -> None:
+def process(record: SqsRecord) -> None:
     batch = read_batch(record.json_body)
     with logger.append_context_keys(day=batch.day.isoformat(), batch=batch.number):
         _steps.send_digest(_app.current(), batch)
@@ -24,4 +20,4 @@ def process(record: SQSRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
-    return process_partial_response(event, process, processor, context)
+    return process_sqs_batch(event, process)
