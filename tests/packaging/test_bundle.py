@@ -44,6 +44,7 @@ def test_bundle_has_no_demo_module_and_no_sample_feed(tmp_path: Path) -> None:
     assert not [f for f in files if f.endswith((".xml", ".atom", ".rss"))], files
     assert (package / "templates" / "digest.html").is_file()
     assert (package / "config" / "sources.toml").is_file()
+    assert (package / "core" / "data" / "regions.tsv").is_file()
 
 
 def test_bundle_carries_the_bytecode_of_every_module_for_the_runtime(tmp_path: Path) -> None:

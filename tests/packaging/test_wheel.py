@@ -31,6 +31,8 @@ def test_wheel_carries_templates_samples_sources_and_lexicons(tmp_path: Path) ->
         "warta/events/demo/people.toml",
         "warta/core/text/data/clarification.txt",
         "warta/core/text/data/election.txt",
+        "warta/core/data/regions.tsv",
+        "warta/core/data/NOTICE.md",
     }
     expected |= {f"warta/templates/{p.name}" for p in (REPO / "templates").iterdir()}
     expected |= {f"warta/events/feeds/{p.name}" for p in (REPO / "events" / "feeds").iterdir()}

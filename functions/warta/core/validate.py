@@ -19,6 +19,7 @@ from email.utils import getaddresses
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from warta.core import regions
 from warta.core.errors import ConfigError
 from warta.core.model import NATIONAL
 
@@ -28,7 +29,8 @@ ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}", re.ASCII)
 REGION_PATTERN = re.compile(
     re.escape(NATIONAL) + r"|[0-9]{2}(?:\.[0-9]{2}(?:\.[0-9]{2}(?:\.[0-9]{4})?)?)?", re.ASCII
 )
-"""'national', or a Kemendagri code: province 35, city 35.71, district 35.71.01, village 35.71.01.1001."""
+"""The shape of 'national' or a Kemendagri code: province 35, city 35.71, district 35.71.01,
+village 35.71.01.1001. check_region also wants the code in the region table (villages are not)."""
 
 PHONE_PATTERN = re.compile(r"\+[1-9][0-9]{7,14}", re.ASCII)
 """A phone number in E.164 form, as SMS providers take it."""
@@ -90,13 +92,67 @@ def check_id(value: object, field: str) -> str:
 
 
 def check_region(value: object, field: str) -> str:
-    """'national' or a Kemendagri region code, or ConfigError naming `field`."""
-    if not isinstance(value, str) or not REGION_PATTERN.fullmatch(value):
-        raise ConfigError(
-            f"{field} {shown(value)} is neither 'national' nor a Kemendagri code "
-            "(35, 35.71, 35.71.01 or 35.71.01.1001)"
-        )
-    return value
+    """'national' or a code of the region table (province, kabupaten/kota, kecamatan).
+
+    Otherwise ConfigError naming `field`, the value, and what it could have
+    been: the regions of that name ('Kediri'), or where the code stops being
+    known ('35.99': Jawa Timur has no kabupaten/kota 35.99).
+    """
+    if isinstance(value, str) and regions.is_known(value):
+        return value
+    raise ConfigError(f"{field} {shown(value)} {_region_problem(value)}")
+
+
+_REGION_FORMS = "(35, 35.71 or 35.71.01)"
+_LONGEST_NAME = 100
+"""A longer value is no region's name: it is not looked up."""
+_SUGGESTIONS = 4
+"""How many regions a refusal names at most."""
+_LEVEL_NAMES = ("province", "kabupaten/kota", "kecamatan", "desa/kelurahan")
+
+
+def _described(code: str) -> str:
+    return f"{regions.region_name(code)} ({code})"
+
+
+def _region_problem(value: object) -> str:
+    refused = f"is neither 'national' nor a Kemendagri code {_REGION_FORMS}"
+    if isinstance(value, str) and value != value.strip() and regions.is_known(value.strip()):
+        return f"{refused}; did you mean {value.strip()!r}, without the space around it?"
+    if isinstance(value, str) and REGION_PATTERN.fullmatch(value):
+        # Shaped like a code: say down to where it is known.
+        known = regions.parent_code(value)
+        while known is not None and not regions.is_known(known):
+            known = regions.parent_code(known)
+        if known is None:
+            return f"is not a Kemendagri region code: there is no province {value[:2]}"
+        if value.count(".") == 3 and known.count(".") == 2:
+            return (
+                "is a desa/kelurahan code; Warta knows regions down to the kecamatan: "
+                f"use {_described(known)}"
+            )
+        missing = value[: len(known) + 3]  # the first part of the code that is not known
+        level = _LEVEL_NAMES[missing.count(".")]
+        return f"is not a Kemendagri region code: {_described(known)} has no {level} {missing}"
+    if (
+        not isinstance(value, str)
+        or len(value) > _LONGEST_NAME
+        or not any(c.isalpha() for c in value)
+    ):
+        return refused
+    if value.strip().casefold() in ("national", "nasional"):
+        return f"{refused}; did you mean {NATIONAL!r}?"
+    meant = regions.close_to(value, limit=_SUGGESTIONS + 1)
+    if not meant:
+        return f"{refused}, nor the name of a region"
+    # 'Kediri' means the kabupaten or the kota before two kecamatan of that name.
+    upper = [row for row in meant if row.kind != "kecamatan"]
+    meant = tuple(upper) or meant
+    names = [_described(row.code) for row in meant[:_SUGGESTIONS]]
+    if len(meant) > _SUGGESTIONS:
+        names.append("more")
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return f"{refused}; did you mean {listed}?"
 
 
 def check_phone(value: object, field: str) -> str:
