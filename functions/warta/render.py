@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from warta.config.files import templates_dir
 from warta.core.days import JAKARTA
+from warta.core.regions import region_name
 
 
 def tanggal(value: date | datetime) -> str:
@@ -63,6 +64,8 @@ class JinjaRenderer:
         self.env.filters["tanggal_jam"] = tanggal_jam
         self.env.filters["jam"] = jam
         self.env.filters["href"] = href
+        # "Kota Kediri", not "35.71"; the region table loads on the first name shown.
+        self.env.filters["region_name"] = region_name
 
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
