@@ -244,7 +244,11 @@ def build_local(settings: Settings, *, clock: Clock | None = None) -> App:
     local = LocalQueues(ingest=MemoryQueue(), alerts=MemoryQueue(), digest=MemoryQueue())
     return App(
         settings,
-        store=SqliteStore(settings.database),
+        store=SqliteStore(
+            settings.database,
+            item_retention=settings.item_retention,
+            send_retention=settings.send_retention,
+        ),
         mailer=build_mailer(settings),
         notifier=OutboxNotifier(settings.outbox / "sms"),
         clock=clock or build_clock(),
@@ -269,7 +273,12 @@ def build_aws(
     clients = clients or AwsClients()
     return App(
         settings,
-        store=DynamoDbStore(aws_settings.table, clients.dynamodb),
+        store=DynamoDbStore(
+            aws_settings.table,
+            clients.dynamodb,
+            item_retention=settings.item_retention,
+            send_retention=settings.send_retention,
+        ),
         mailer=SesMailer(clients.sesv2, configuration_set=aws_settings.ses_configuration_set),
         notifier=SnsNotifier(clients.sns, sender_id=aws_settings.sms_sender_id),
         clock=clock or build_clock(),
@@ -294,6 +303,7 @@ def build_ingest(settings: Settings, *, store: Store, fetcher: Fetcher, clock: C
         today=jakarta_day,
         story_window=settings.story_window,
         first_run_window=settings.first_run_window,
+        item_retention=settings.item_retention,
     )
 
 

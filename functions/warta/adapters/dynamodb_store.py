@@ -11,6 +11,11 @@ One table keyed by strings `pk` and `sk`, plus two global secondary indexes:
     official           OFFICIAL#<official id>  OFFICIAL        gsi2: OFFICIALS#<active|inactive>, <id>
     send               SEND#<kind>#<key>       <recipient id>
 
+Bands, items and sends carry `expires_ttl` (epoch seconds): DynamoDB's TTL
+deletes them, within a day or two of that time. Until then an expired row
+still reads as present, which errs on the safe side (an item still seen, a
+message still sent).
+
 Active and inactive officials sit in two gsi2 partitions, so a page of active
 officials holds exactly `limit` of them and the inactive ones can still be listed. Reads by key are strongly consistent;
 the index queries (stories of a day, pages of subscribers and officials) are
@@ -35,6 +40,8 @@ from typing import Any
 from warta.adapters import aws, codecs
 from warta.core.errors import StoreError, ThrottledError
 from warta.core.model import (
+    ITEM_RETENTION,
+    SEND_RETENTION,
     Claim,
     Item,
     Official,
@@ -183,6 +190,11 @@ def _bool(row: Mapping[str, Any], name: str) -> bool:
 def _dt_or_none(row: Mapping[str, Any], name: str) -> datetime | None:
     value = _str_or_none(row, name)
     return None if value is None else codecs.from_timestamp(value)
+
+
+def _epoch(moment: datetime) -> int:
+    """A TTL value: whole seconds since the epoch, rounded up."""
+    return math.ceil(moment.timestamp())
 
 
 def _clip_utf8(text: str, limit: int) -> str:
@@ -350,8 +362,12 @@ class DynamoDbStore:
         client: Any = None,
         *,
         sleep: Callable[[float], None] = time.sleep,
+        item_retention: timedelta = ITEM_RETENTION,
+        send_retention: timedelta = SEND_RETENTION,
     ) -> None:
         self.table_name = table_name
+        self.item_retention = item_retention
+        self.send_retention = send_retention
         self._client = aws.LazyClient("dynamodb", client)
         self._sleep = sleep
 
@@ -421,6 +437,7 @@ class DynamoDbStore:
             "election": _b(item.election),
             "clarification": _b(item.clarification),
             "seen_at": _s(codecs.timestamp(seen_at)),
+            TTL_ATTRIBUTE: _n(_epoch(seen_at + self.item_retention)),
         }
         _put_optional(row, guid=item.guid)
         return self._put_if_absent("add_item_if_new", row)
@@ -535,7 +552,7 @@ class DynamoDbStore:
     ) -> None:
         keys = list(dict.fromkeys(band_keys))
         until = codecs.timestamp(expires_at)
-        ttl = math.ceil(expires_at.timestamp())
+        ttl = _epoch(expires_at)
         puts = [
             {
                 "PutRequest": {
@@ -696,6 +713,7 @@ class DynamoDbStore:
             "recipient_id": _s(recipient_id),
             "status": _s(SendStatus.PENDING.value),
             "claimed_at": _s(codecs.timestamp(now)),
+            TTL_ATTRIBUTE: _n(_epoch(now + self.send_retention)),
         }
         if lease is None:
             return Claim.NEW if self._put_if_absent("claim_send", row) else self._claimed(row)
@@ -742,7 +760,8 @@ class DynamoDbStore:
             Key=_send_key(kind, key, recipient_id),
             UpdateExpression=(
                 "SET #kind = :kind, #key = :key, #rcpt = :rcpt, #status = :sent,"
-                " #mid = :mid, #sent = :at, #claimed = if_not_exists(#claimed, :at)"
+                " #mid = :mid, #sent = :at, #claimed = if_not_exists(#claimed, :at),"
+                " #ttl = :ttl"
             ),
             ExpressionAttributeNames={
                 "#kind": "kind",
@@ -752,6 +771,7 @@ class DynamoDbStore:
                 "#mid": "message_id",
                 "#sent": "sent_at",
                 "#claimed": "claimed_at",
+                "#ttl": TTL_ATTRIBUTE,
             },
             ExpressionAttributeValues={
                 ":kind": _s(kind),
@@ -760,6 +780,7 @@ class DynamoDbStore:
                 ":sent": _s(SendStatus.SENT.value),
                 ":mid": _s(message_id),
                 ":at": at,
+                ":ttl": _n(_epoch(now + self.send_retention)),
             },
         )
 

@@ -20,6 +20,8 @@ from types import TracebackType
 from warta.adapters import codecs
 from warta.core.errors import StoreError
 from warta.core.model import (
+    ITEM_RETENTION,
+    SEND_RETENTION,
     Claim,
     Item,
     Official,
@@ -164,6 +166,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE subscribers ADD COLUMN profile TEXT NOT NULL DEFAULT '{}'",
         "ALTER TABLE officials ADD COLUMN institution TEXT",
     ),
+    # 6: what expires is found by time (the hourly purge).
+    (
+        "CREATE INDEX IF NOT EXISTS items_by_seen ON items (seen_at)",
+        "CREATE INDEX IF NOT EXISTS sends_by_claim ON sends (claimed_at)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -253,8 +260,17 @@ def _rollback(conn: sqlite3.Connection) -> None:
 class SqliteStore:
     """A Store (warta.core.ports.Store) kept in one SQLite file."""
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout: float = BUSY_TIMEOUT_S,
+        item_retention: timedelta = ITEM_RETENTION,
+        send_retention: timedelta = SEND_RETENTION,
+    ) -> None:
         self.path = str(path)
+        self.item_retention = item_retention
+        self.send_retention = send_retention
         self._lock = threading.RLock()
         self._next_purge: datetime | None = None
         try:
@@ -470,13 +486,23 @@ class SqliteStore:
                 return
             self._next_purge = now + PURGE_EVERY
             try:
-                with self._write("purge story bands") as conn:
-                    conn.execute(
-                        "DELETE FROM story_bands WHERE expires_at <= ?",
-                        (codecs.timestamp(now - PURGE_GRACE),),
-                    )
+                self.purge(now)
             except StoreError:
-                log.warning("SQLite store: purging expired story bands failed", exc_info=True)
+                log.warning("SQLite store: purging expired rows failed", exc_info=True)
+
+    def purge(self, now: datetime) -> int:
+        """Delete what has expired: story bands, items past their retention, sent-ledger
+        rows past theirs (DynamoDB's TTL does the same there). Returns the rows deleted.
+        Run every hour by the lookups of ingest; callable by itself."""
+        deleted = 0
+        with self._write("purge") as conn:
+            for sql, cutoff in (
+                ("DELETE FROM story_bands WHERE expires_at <= ?", now - PURGE_GRACE),
+                ("DELETE FROM items WHERE seen_at < ?", now - self.item_retention),
+                ("DELETE FROM sends WHERE claimed_at < ?", now - self.send_retention),
+            ):
+                deleted += conn.execute(sql, (codecs.timestamp(cutoff),)).rowcount
+        return deleted
 
     def add_story_bands(
         self, band_keys: Sequence[str], story_id: str, *, expires_at: datetime

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from warta.config.files import default_sources_file
 from warta.config.secret import MIN_SECRET_LENGTH, local_secret
 from warta.core.errors import ConfigError
+from warta.core.model import ITEM_RETENTION, MIN_RETENTION, SEND_RETENTION
 from warta.core.validate import (
     check_mailbox,
     check_number,
@@ -85,6 +86,10 @@ class Settings:
     """How long without a new item before a source counts as quiet (see policy.quiet_after)."""
     first_run_window: timedelta = timedelta(hours=48)
     send_lease: timedelta = timedelta(minutes=5)
+    item_retention: timedelta = ITEM_RETENTION
+    """How long seen items are remembered (WARTA_ITEM_RETENTION_DAYS, at least 7)."""
+    send_retention: timedelta = SEND_RETENTION
+    """How long sent-ledger rows are kept (WARTA_LEDGER_RETENTION_DAYS, at least 7)."""
     """How long a claim on one message holds: a sender that has not finished by then is
     taken for dead, and a later run or a redelivered record sends in its place."""
     """On a source's first run, only items this recent make stories and alerts."""
@@ -163,6 +168,15 @@ def _admin_email(raw: str | None) -> str | None:
         return None
     # The value itself stays out of every message: addresses are never printed.
     return check_mailbox(raw, "WARTA_ADMIN_EMAIL").addr_spec
+
+
+def _retention(env: Mapping[str, str], name: str, default: timedelta) -> timedelta:
+    days = _whole(env, name, default.days, MAX_DAYS)
+    if timedelta(days=days) < MIN_RETENTION:
+        # Shorter would drop ledger rows that a retry or sweep still reads, and
+        # items a source still lists: messages and stories would come twice.
+        raise ConfigError(f"{name} must be at least {MIN_RETENTION.days} days")
+    return timedelta(days=days)
 
 
 def _secret(env: Mapping[str, str]) -> bytes | None:
@@ -307,6 +321,8 @@ def load_settings(
     quiet_days = _whole(env, "WARTA_QUIET_DAYS", 7, MAX_DAYS)
     first_run_hours = _whole(env, "WARTA_FIRST_RUN_HOURS", 48, MAX_HOURS)
     send_lease = _seconds(env, "WARTA_SEND_LEASE_SECONDS", 300.0)
+    item_retention = _retention(env, "WARTA_ITEM_RETENTION_DAYS", ITEM_RETENTION)
+    send_retention = _retention(env, "WARTA_LEDGER_RETENTION_DAYS", SEND_RETENTION)
     if secret is None:
         _writable_folder(home, "WARTA_HOME")
         _writable_folder(outbox, "WARTA_OUTBOX")
@@ -330,6 +346,8 @@ def load_settings(
         quiet_after=timedelta(days=quiet_days),
         first_run_window=timedelta(hours=first_run_hours),
         send_lease=timedelta(seconds=send_lease),
+        item_retention=item_retention,
+        send_retention=send_retention,
         mail=mail,
         smtp=smtp,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Generic, TypeVar
 
@@ -19,6 +19,14 @@ T = TypeVar("T")
 
 NATIONAL = "national"
 """Region of a source or story that concerns the whole country."""
+
+ITEM_RETENTION = timedelta(days=60)
+"""How long a seen item is remembered (WARTA_ITEM_RETENTION_DAYS). An item older than this
+that a source still lists is recorded again, never taken as news (services.ingest)."""
+SEND_RETENTION = timedelta(days=30)
+"""How long a sent-ledger row is kept (WARTA_LEDGER_RETENTION_DAYS): far longer than any
+retry, sweep or resumed edition looks back (two days), so no message is sent twice."""
+MIN_RETENTION = timedelta(days=7)
 
 ALL_REGIONS = "*"
 """A subscriber's explicit choice of every region's stories (NATIONAL alone means national only)."""
@@ -305,3 +313,14 @@ class DigestBatch:
     number: int = 0
     plan: str = ""
     """Which planning of the edition made the batch: its completion is recorded under it."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertBatch:
+    """A slice of the officials one urgent story concerns: one unit of alert fan-out."""
+
+    story_id: str
+    official_ids: tuple[str, ...]
+    number: int = 0
+    plan: str = ""
+    """Which planning of the story's alert made the batch: its completion is recorded under it."""

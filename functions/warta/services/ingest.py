@@ -28,6 +28,7 @@ from hashlib import blake2b
 
 from warta.core.errors import FetchError, ThrottledError
 from warta.core.model import (
+    ITEM_RETENTION,
     NATIONAL,
     STORY_TEXT_LIMIT,
     FetchResult,
@@ -132,6 +133,7 @@ class Ingest:
         today: DayOf,
         story_window: timedelta = timedelta(days=3),
         first_run_window: timedelta = timedelta(hours=48),
+        item_retention: timedelta = ITEM_RETENTION,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -140,6 +142,7 @@ class Ingest:
         self.today = today
         self.story_window = story_window
         self.first_run_window = first_run_window
+        self.item_retention = item_retention
 
     def source(self, source: Source) -> IngestReport:
         report = IngestReport(source.id)
@@ -217,6 +220,10 @@ class Ingest:
         for item in items:
             try:
                 if (report.first_run or report.catching_up) and self._before_window(item, now):
+                    self._record_only(item, now, report)
+                elif item.published_at < now - self.item_retention:
+                    # Older than the store remembers items: its record may have
+                    # expired while the source still lists it. Never news again.
                     self._record_only(item, now, report)
                 else:
                     self._take(source, item, now, report)

@@ -7,7 +7,7 @@ import pytest
 
 from warta.adapters.sqlite_store import SqliteStore
 from warta.core.errors import FetchError, ThrottledError
-from warta.core.model import Authority, FetchResult, Item, Source
+from warta.core.model import ITEM_RETENTION, Authority, FetchResult, Item, Source
 from warta.services.ingest import Ingest, due_sources
 
 from .conftest import FixedClock, ItemsParser, ScriptedFetcher, item, ok, source
@@ -512,6 +512,27 @@ def test_short_outage_keeps_every_new_item(store: SqliteStore, clock: FixedClock
 
     assert not report.catching_up
     assert (report.new_items, report.recorded_only) == (1, 0)
+
+
+def test_an_item_older_than_the_store_remembers_items_is_never_news_again(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    # Its record expired (ITEM_RETENTION) while the source still lists it.
+    kpu = source()
+    ancient = replace(
+        item("kuno", REBUTTAL_TITLE, REBUTTAL),
+        published_at=clock.now() - ITEM_RETENTION - timedelta(hours=1),
+    )
+    fetcher = ScriptedFetcher([ok(b"empty"), ok(b"old")])
+    service = ingest(store, clock, fetcher, ItemsParser({b"empty": [], b"old": [ancient]}))
+    service.source(kpu)
+    clock.advance(hours=1)
+
+    report = service.source(kpu)
+
+    assert not report.first_run and not report.catching_up
+    assert (report.new_items, report.recorded_only, report.urgent_stories) == (0, 1, [])
+    assert store.has_item("kuno")
 
 
 # -- one bad item, one bad source -----------------------------------------------------
