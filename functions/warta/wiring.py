@@ -136,7 +136,12 @@ class App:
     def alerts(self) -> Alerts:
         from warta.services.alerts import Alerts
 
-        return Alerts(store=self.store, delivery=self.delivery, renderer=self.renderer)
+        return Alerts(
+            store=self.store,
+            delivery=self.delivery,
+            renderer=self.renderer,
+            batch_size=self.settings.alert_batch,
+        )
 
     @cached_property
     def digest(self) -> Digest:
@@ -180,6 +185,7 @@ class App:
             clock=self.clock,
             queues=Queues(ingest=ingest, alerts=alerts, digest=digest),
             digest=self.digest,
+            alerts=self.alerts,
         )
 
     @cached_property

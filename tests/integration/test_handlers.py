@@ -59,6 +59,10 @@ class FakeContext:
     invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:warta-test"
     aws_request_id: str = "00000000-0000-4000-8000-000000000000"
 
+    def get_remaining_time_in_millis(self) -> int:
+        """Every invocation starts with its whole time here: 60 s, the template's timeout."""
+        return 60_000
+
 
 CONTEXT = FakeContext()
 
@@ -247,8 +251,14 @@ def test_urgent_story_alerts_each_official_once_per_channel(aws: Aws, logged: li
     story_ids = [json.loads(r["body"])["story_id"] for r in event["Records"]]
     assert story_ids and len(set(story_ids)) == len(story_ids)
 
+    # Each story is planned into batches of its officials, on the same queue.
     assert alerts.handler(event, CONTEXT) == {"batchItemFailures": []}
-    assert alerts.handler(event, CONTEXT) == {"batchItemFailures": []}  # a redelivery
+    batches = aws.drain("alerts")
+    assert batches["Records"]
+    assert all("official_ids" in json.loads(r["body"]) for r in batches["Records"])
+    assert alerts.handler(batches, CONTEXT) == {"batchItemFailures": []}
+    assert alerts.handler(batches, CONTEXT) == {"batchItemFailures": []}  # a redelivery
+    assert aws.drain("alerts") == {"Records": []}  # nothing handed back: time was plenty
 
     _, officials = load_people(PEOPLE, datetime.now(UTC))
     stories = [aws.store.get_story(s) for s in story_ids]
@@ -267,6 +277,7 @@ def test_urgent_story_alerts_each_official_once_per_channel(aws: Aws, logged: li
     assert expected_mail and expected_sms
     assert sorted(str(m["To"]) for m in aws.mail("alert")) == expected_mail
     assert sorted(aws.sms()) == expected_sms
+    assert all(aws.store.get_send("alert-done", s, "officials") for s in story_ids)
     assert logged and not [line for line in logged if any(p in line for p in personal_data())]
 
 

@@ -416,7 +416,8 @@ def test_every_function_reads_the_table_and_the_one_secret_parameter(
         # The due sources; its sweeps queue lost alerts again and plan unfinished editions again.
         ("ScheduleFunction", ["IngestQueue", "AlertQueue", "DigestQueue"]),
         ("IngestFunction", ["AlertQueue"]),
-        ("AlertsFunction", []),
+        # Its stories' batches, and what a batch short of time hands back.
+        ("AlertsFunction", ["AlertQueue"]),
         ("DigestPlanFunction", ["DigestQueue"]),
         ("DigestSendFunction", []),
         ("WebFunction", []),

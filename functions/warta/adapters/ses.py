@@ -14,27 +14,29 @@ from warta.adapters import aws
 from warta.core.errors import SendError
 from warta.core.mail import WIRE_POLICY
 
-# Codes SES answers when a later attempt may succeed: the send rate or the daily
-# quota is exhausted, or SES itself failed. Botocore has already retried the
-# throttles and server errors among them.
-TEMPORARY_CODES = frozenset(
-    {
-        "TooManyRequestsException",
-        "Throttling",
-        "ThrottlingException",
-        "LimitExceededException",
-        "InternalServiceErrorException",
-        "ServiceUnavailable",
-    }
+# Codes SES answers when it is asked to slow down: the send rate (or the daily quota)
+# is exhausted. Botocore has already retried these; the mailer tries them again with
+# its own backoff before calling the send failed.
+THROTTLE_CODES = frozenset(
+    {"TooManyRequestsException", "Throttling", "ThrottlingException", "LimitExceededException"}
 )
+# Codes SES answers when a later attempt may succeed: a throttle, or SES itself failed.
+TEMPORARY_CODES = THROTTLE_CODES | {"InternalServiceErrorException", "ServiceUnavailable"}
 
 
 class SesMailer:
     """Implements the Mailer port with SES v2 SendEmail (raw content)."""
 
-    def __init__(self, client: Any = None, *, configuration_set: str | None = None) -> None:
+    def __init__(
+        self,
+        client: Any = None,
+        *,
+        configuration_set: str | None = None,
+        backoff: aws.Backoff = aws.BACKOFF,
+    ) -> None:
         self._client = aws.LazyClient("sesv2", client, read_timeout=20)
         self.configuration_set = configuration_set
+        self.backoff = backoff
 
     @property
     def client(self) -> Any:
@@ -50,7 +52,11 @@ class SesMailer:
         if self.configuration_set:
             request["ConfigurationSetName"] = self.configuration_set
         try:
-            response = self.client.send_email(**request)
+            response = aws.retry_throttled(
+                lambda: self.client.send_email(**request),
+                codes=THROTTLE_CODES,
+                backoff=self.backoff,
+            )
         except aws.PROVIDER_ERRORS as exc:
             # SES's code, never its text: SES echoes addresses in its messages
             # ("Email address not verified ..."). Hence `from None` too.

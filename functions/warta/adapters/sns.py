@@ -16,11 +16,12 @@ from warta.core.validate import PHONE_PATTERN
 SENDER_ID = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,11}")
 SMS_TYPES = frozenset({"Transactional", "Promotional"})
 
-# Codes SNS answers when a later attempt may succeed. Botocore has already
-# retried the throttles.
-TEMPORARY_CODES = frozenset(
-    {"ThrottledException", "Throttling", "KMSThrottlingException", "InternalErrorException"}
-)
+# Codes SNS answers when it is asked to slow down (the account's SMS rate, or KMS's
+# behind it). Botocore has already retried these; the notifier tries them again with
+# its own backoff before calling the send failed.
+THROTTLE_CODES = frozenset({"ThrottledException", "Throttling", "KMSThrottlingException"})
+# Codes SNS answers when a later attempt may succeed: a throttle, or SNS itself failed.
+TEMPORARY_CODES = THROTTLE_CODES | {"InternalErrorException"}
 
 
 class SnsNotifier:
@@ -32,6 +33,7 @@ class SnsNotifier:
         *,
         sender_id: str | None = "WARTA",
         sms_type: str = "Transactional",
+        backoff: aws.Backoff = aws.BACKOFF,
     ) -> None:
         if sender_id is not None and not SENDER_ID.fullmatch(sender_id):
             raise ConfigError(
@@ -40,6 +42,7 @@ class SnsNotifier:
         if sms_type not in SMS_TYPES:
             raise ConfigError(f"SMS type {sms_type!r}: use Transactional or Promotional")
         self._client = aws.LazyClient("sns", client)
+        self.backoff = backoff
         # Transactional (the default) makes SNS route for delivery, not price: alerts are urgent.
         self.attributes: dict[str, dict[str, str]] = {
             "AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": sms_type}
@@ -63,8 +66,12 @@ class SnsNotifier:
         if not text:
             raise SendError("SMS text is empty")
         try:
-            response = self.client.publish(
-                PhoneNumber=phone, Message=text, MessageAttributes=self.attributes
+            response = aws.retry_throttled(
+                lambda: self.client.publish(
+                    PhoneNumber=phone, Message=text, MessageAttributes=self.attributes
+                ),
+                codes=THROTTLE_CODES,
+                backoff=self.backoff,
             )
         except aws.PROVIDER_ERRORS as exc:
             # SNS's code, never its text, which may carry the number. Hence `from None` too.

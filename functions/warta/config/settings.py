@@ -36,6 +36,9 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 MAX_SECONDS = 3600.0
 """Upper bound of every time limit (fetch timeouts and budget, SMTP timeout)."""
 MAX_BATCH_SIZE = 10_000
+MAX_ALERT_BATCH = 1000
+"""Officials per alert batch at most: a batch message names each by id (up to 64
+characters), and 1,000 of them fit an SQS message (256 KiB) with room to spare."""
 MAX_BODY_BYTES = 100 * 1024 * 1024
 MAX_DAYS = 365
 MAX_HOURS = 24 * 365
@@ -72,6 +75,9 @@ class Settings:
     """Signs unsubscribe links. Never logged, never committed."""
     batch_size: int = 100
     """Recipients per digest batch: one unit of fan-out."""
+    alert_batch: int | None = None
+    """Officials per alert batch; None to size batches to the function's timeout and the
+    account's send rates (services.alerts.batch_size_for)."""
     story_window: timedelta = timedelta(days=3)
     """How long a story stays open for other sources to join it."""
     connect_timeout: float = 5.0
@@ -312,6 +318,8 @@ def load_settings(
     sender = _sender(env.get("WARTA_SENDER", "Warta Pemilu <warta@localhost>"))
     admin_email = _admin_email(env.get("WARTA_ADMIN_EMAIL"))
     batch_size = _whole(env, "WARTA_BATCH_SIZE", 100, MAX_BATCH_SIZE)
+    # Unset (0 here), alert batches are sized to the function that sends them.
+    alert_batch = _whole(env, "WARTA_ALERT_BATCH", 0, MAX_ALERT_BATCH) or None
     story_days = _whole(env, "WARTA_STORY_WINDOW_DAYS", 3, MAX_DAYS)
     connect_timeout = _seconds(env, "WARTA_CONNECT_TIMEOUT", 5.0)
     read_timeout = _seconds(env, "WARTA_READ_TIMEOUT", 10.0)
@@ -336,6 +344,7 @@ def load_settings(
         sender=sender,
         secret=secret,
         batch_size=batch_size,
+        alert_batch=alert_batch,
         story_window=timedelta(days=story_days),
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,

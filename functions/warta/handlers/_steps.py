@@ -20,7 +20,8 @@ from warta.core.errors import ConfigError, SendError
 from warta.handlers._observe import count
 
 if TYPE_CHECKING:
-    from warta.core.model import DigestBatch, Source
+    from warta.core.model import AlertBatch, DigestBatch, Source
+    from warta.services.alerts import Deadline
     from warta.wiring import App
 
 logger = logging.getLogger(__name__)
@@ -76,30 +77,57 @@ def ingest(app: App, sources: Mapping[str, Source], source_id: str) -> None:
     count("StoriesUrgent", len(report.urgent_stories))
 
 
-def alert(app: App, story_id: str) -> None:
-    report = app.alerts.story(story_id)
+def deadline(context: Any) -> Deadline:
+    """The time of this invocation, from its Lambda context; read at the invocation's start,
+    what is left then is about the function's timeout."""
+    from warta.services.alerts import Deadline
+
+    def remaining() -> float:
+        return float(context.get_remaining_time_in_millis()) / 1000
+
+    return Deadline(total=remaining(), remaining=remaining)
+
+
+def alert(app: App, work: str | AlertBatch, deadline: Deadline) -> None:
+    """Plan an urgent story (`work` is its id) into batches of officials, or send one batch."""
+    if isinstance(work, str):
+        plan = app.fanout.plan_alerts(work, deadline)
+        logger.info(
+            "story's alert planned",
+            extra={"batches": plan.batches, "officials": plan.officials, "skipped": plan.skipped},
+        )
+        count("AlertBatches", plan.batches)
+        return
+    report = app.alerts.send_batch(work, deadline)
+    if report.remainder is not None:
+        # Out of time before the batch's end: the rest goes back on the queue as a
+        # batch of its own, and this record is done (nothing failed, nothing to retry).
+        app.fanout.queue_alert_batches([report.remainder])
     logger.info(
-        "story alerted",
+        "alert batch sent",
         extra={
+            "batch": work.number,
             "officials": report.officials,
             "emails": report.emails,
             "sms": report.sms,
             "already": report.already,
             "failed": report.failed,
+            "handed_back": len(report.remainder.official_ids) if report.remainder else 0,
             "skipped": report.skipped,
         },
     )
     count("AlertsSent", report.emails + report.sms)
     count("AlertsFailed", report.failed)
     count("ClaimsTakenOver", report.resumed)
+    count("AlertBatchesHandedBack", int(report.remainder is not None))
     if report.failed:
-        raise SendError(f"{report.failed} alert(s) of story {story_id} failed; retry")
+        raise SendError(f"{report.failed} alert(s) of story {work.story_id} failed; retry")
     if report.busy:
         # Another invocation holds these claims under lease (or died holding
         # them): fail the record, so SQS delivers it again after its visibility
         # timeout, by when the lease has run out or the holder has finished.
         raise SendError(
-            f"{report.busy} alert(s) of story {story_id} are held; retry", temporary=True
+            f"{report.busy} alert(s) of story {work.story_id} are held; retry", temporary=True
         )
 
 

@@ -1,34 +1,122 @@
 """Alerts: the moment an official source clarifies an election hoax, tell the officials concerned.
 
-One story per call, because on AWS each urgent story is its own invocation.
-Each official gets the alert once per channel (email, SMS), whatever retries
-happen, through the sent ledger.
+A story's alert is planned into batches of the officials it concerns (plan),
+and each batch is sent on its own (send_batch): on AWS every batch is its own
+invocation, so a national clarification, which goes to every official, is
+many small units of work rather than one that could outrun its function's
+timeout. A batch is sized to take half its function's time at the account's
+send rates (batch_size_for), and it watches the time its invocation has left
+(Deadline): when that runs short it stops before the next official and hands
+back those it has not reached as a batch of their own (AlertReport.remainder).
+
+Each official gets the alert once per channel (email, SMS), whatever retries,
+takeovers or hand-backs happen, through the sent ledger. Each batch of a
+planning records itself done (BATCH_DONE) once every one of its officials has
+had every message; when the last batch of the latest planning is done, the
+story is marked alerted (ALERTED). The sweeps (services.fanout) plan again any
+urgent story still without that mark, so a crash anywhere loses no alert.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 
+from warta.config.settings import MAX_ALERT_BATCH
 from warta.core.links import RecipientKind
-from warta.core.model import Official, Story
+from warta.core.model import AlertBatch, Official, Story
 from warta.core.ports import Renderer, Store
 from warta.core.regions import concerns
 from warta.services.compose import Edition, render_edition
 from warta.services.delivery import Delivery, Recipient, tally
 from warta.services.sms import SMS_LIMIT, sms_text
 
-__all__ = ["SMS_LIMIT", "AlertReport", "Alerts", "sms_text"]
+__all__ = [
+    "SMS_LIMIT",
+    "AlertPlan",
+    "AlertReport",
+    "Alerts",
+    "Deadline",
+    "batch_size_for",
+    "sms_text",
+]
 
 EMAIL_KIND = "alert-email"
 SMS_KIND = "alert-sms"
 ALERTED = "alert-done"
 """Sent-ledger kind that marks a story whose alert reached every official concerned."""
 ALERTED_RECIPIENT = "officials"
+PLANNED = "alert-plan"
+"""Sent-ledger kind that records the latest planning of a story's alert: "batches:plan"."""
+BATCH_DONE = "alert-batch"
+"""Sent-ledger kind that marks one batch of one planning as sent to all its officials."""
+
+DEFAULT_BATCH = 100
+"""Officials per batch where no function timeout bounds a run (one machine)."""
+EMAIL_RATE = 14.0
+"""Emails per second SES takes from a new production account (its sandbox takes 1)."""
+SMS_RATE = 20.0
+"""SMS per second SNS takes from an account by default."""
+SENDERS = 2
+"""Alert invocations that run at once: the alert queue's MaximumConcurrency in
+infra/template.yaml. They share the account's rates."""
+STORE_SECONDS = 0.05
+"""One official's store round trips: a read, then a claim and a completion per channel."""
+BATCH_SHARE = 0.5
+"""The share of its function's time a batch is sized to take; the rest is room for throttles."""
+RESERVE_SHARE = 0.25
+"""A batch stops before the next official once less than this share of its function's time
+is left: room for one official whose two sends are both throttled to the end of their
+backoff (adapters.aws.Backoff), and for handing back the rest."""
+
+
+def batch_size_for(seconds: float | None) -> int:
+    """Officials per batch for a function that runs `seconds` (None: no limit, one machine).
+
+    Each official costs an email and an SMS at the account's rates, shared by
+    the SENDERS invocations running at once, and its store round trips; a batch
+    is sized to take BATCH_SHARE of the time. An account whose rates differ
+    from the defaults sets WARTA_ALERT_BATCH instead.
+    """
+    if seconds is None:
+        return DEFAULT_BATCH
+    per_official = SENDERS / EMAIL_RATE + SENDERS / SMS_RATE + STORE_SECONDS
+    return max(1, min(MAX_ALERT_BATCH, int(seconds * BATCH_SHARE / per_official)))
+
+
+def batch_key(story_id: str, plan: str) -> str:
+    return f"{story_id}:{plan}"
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """The time of the invocation a step runs in: `total` seconds at its start (on Lambda,
+    about its function's timeout), and `remaining()`, the seconds left now."""
+
+    total: float
+    remaining: Callable[[], float]
+
+    def too_close(self, slowest: float) -> bool:
+        """Whether the next official might not be done in time: less than RESERVE_SHARE of
+        the total is left, or less than twice the slowest official so far."""
+        return self.remaining() < max(self.total * RESERVE_SHARE, 2 * slowest)
+
+
+@dataclass(slots=True)
+class AlertPlan:
+    """What planning one story's alert queued."""
+
+    story_id: str
+    batches: int = 0
+    officials: int = 0
+    skipped: str | None = None
 
 
 @dataclass(slots=True)
 class AlertReport:
     story_id: str
+    number: int = 0
+    """The batch reported on (0 also for a whole story alerted at once)."""
     officials: int = 0
     emails: int = 0
     sms: int = 0
@@ -39,11 +127,20 @@ class AlertReport:
     """Sent after taking over a dead sender's claim (counted in emails or sms too)."""
     failed: int = 0
     skipped: str | None = None
+    remainder: AlertBatch | None = None
+    """The officials of the batch not reached before its deadline: to be queued as a batch."""
 
     @property
     def complete(self) -> bool:
-        """Every official concerned has had every message of this alert."""
-        return self.skipped is None and not self.failed and not self.busy
+        """Every official of the batch (or story) has had every message of this alert."""
+        return self.skipped is None and not self.failed and not self.busy and self.remainder is None
+
+    def add(self, other: AlertReport) -> None:
+        """Count another batch of the same story in this report."""
+        for name in ("officials", "emails", "sms", "already", "busy", "resumed", "failed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.skipped = self.skipped or other.skipped
+        self.remainder = self.remainder or other.remainder
 
 
 class Alerts:
@@ -54,11 +151,18 @@ class Alerts:
         delivery: Delivery,
         renderer: Renderer,
         page_size: int = 100,
+        batch_size: int | None = None,
     ) -> None:
         self.store = store
         self.delivery = delivery
         self.renderer = renderer
         self.page_size = page_size
+        self.batch_size = batch_size
+        """Officials per batch as the admin set it (WARTA_ALERT_BATCH); None to derive it."""
+
+    def size_for(self, deadline: Deadline | None) -> int:
+        """Officials per batch for batches run under deadlines like this one."""
+        return self.batch_size or batch_size_for(deadline.total if deadline else None)
 
     def render(self, story: Story) -> tuple[Edition, str]:
         email = render_edition(
@@ -74,35 +178,114 @@ class Alerts:
         )
         return email, sms
 
-    def story(self, story_id: str) -> AlertReport:
-        report = AlertReport(story_id)
+    def urgent_story(self, story_id: str) -> tuple[Story | None, str | None]:
+        """The story when it is one to alert about, else None and why not."""
         story = self.store.get_story(story_id)
         if story is None:
-            report.skipped = "unknown story"
-            return report
+            return None, "unknown story"
         if not story.urgent:
-            report.skipped = "not urgent"
-            return report
-        email, sms = self.render(story)
+            return None, "not urgent"
+        return story, None
+
+    def plan(self, story: Story, plan: str = "", *, size: int) -> Iterator[AlertBatch]:
+        """The officials the story concerns, in batches of `size`, streamed page by page."""
+        pending: list[str] = []
+        number = 0
         cursor: str | None = None
         while True:
             page = self.store.officials_page(cursor=cursor, limit=self.page_size)
             for official in page.items:
-                if concerns(story.region, (official.region,)):
-                    report.officials += 1
-                    self._alert(official, story, email, sms, report)
+                if not concerns(story.region, (official.region,)):
+                    continue
+                pending.append(official.id)
+                if len(pending) == size:
+                    yield AlertBatch(story.id, tuple(pending), number, plan)
+                    number += 1
+                    pending = []
             cursor = page.cursor
             if cursor is None:
                 break
-        if report.complete:
-            # The mark the sweeps look for: no official is still owed this alert.
+        if pending:
+            yield AlertBatch(story.id, tuple(pending), number, plan)
+
+    def send_batch(self, batch: AlertBatch, deadline: Deadline | None = None) -> AlertReport:
+        """Alert the officials of one batch, stopping in time before `deadline`."""
+        report = AlertReport(batch.story_id, batch.number)
+        story, report.skipped = self.urgent_story(batch.story_id)
+        if story is None:
+            return report
+        email, sms = self.render(story)
+        slowest = 0.0
+        for n, official_id in enumerate(batch.official_ids):
+            if deadline is not None:
+                if deadline.too_close(slowest):
+                    report.remainder = replace(batch, official_ids=batch.official_ids[n:])
+                    break
+                started = deadline.remaining()
+            official = self.store.get_official(official_id)
+            # An official may have left, or moved to another region, since the planning.
+            if official and official.active and concerns(story.region, (official.region,)):
+                report.officials += 1
+                self._alert(official, story, email, sms, report)
+            if deadline is not None:
+                slowest = max(slowest, started - deadline.remaining())
+        if batch.plan and report.complete:
             self.store.complete_send(
-                ALERTED,
-                story.id,
-                ALERTED_RECIPIENT,
+                BATCH_DONE,
+                batch_key(batch.story_id, batch.plan),
+                str(batch.number),
                 message_id="done",
                 now=self.delivery.clock.now(),
             )
+            self.finish(batch.story_id, batch.plan)
+        return report
+
+    def finish(self, story_id: str, plan: str | None = None) -> bool:
+        """Mark the story alerted if every batch of its latest planning is done (and that
+        planning is `plan`, when given); True when it is marked now.
+
+        A batch of an older planning leaves the decision to the latest one, whose
+        batches send to the same officials, or skip them as already sent.
+        """
+        planned = self.store.get_send(PLANNED, story_id, ALERTED_RECIPIENT)
+        if planned is None or planned.sent_at is None:
+            return False
+        batches, _, latest = (planned.message_id or "0:").partition(":")
+        if plan is not None and plan != latest:
+            return False
+        key = batch_key(story_id, latest)
+        # From the last batch back: batches mostly finish in the order they were
+        # queued, so all but the last batch to finish stop at their first look.
+        for number in reversed(range(int(batches))):
+            if self.store.get_send(BATCH_DONE, key, str(number)) is None:
+                return False
+        self.mark_alerted(story_id)
+        return True
+
+    def mark_alerted(self, story_id: str) -> None:
+        # The mark the sweeps look for: no official is still owed this alert.
+        self.store.complete_send(
+            ALERTED,
+            story_id,
+            ALERTED_RECIPIENT,
+            message_id="done",
+            now=self.delivery.clock.now(),
+        )
+
+    def story(self, story_id: str) -> AlertReport:
+        """Alert every official the story concerns here and now, batch after batch.
+
+        For a one-off in this process (tests, a console); the cycle and the AWS
+        functions go through the alert queue instead (services.fanout).
+        """
+        report = AlertReport(story_id)
+        story, report.skipped = self.urgent_story(story_id)
+        if story is None:
+            return report
+        for batch in self.plan(story, size=self.size_for(None)):
+            report.add(self.send_batch(batch))
+        if report.complete:
+            self.mark_alerted(story_id)
         return report
 
     def _alert(

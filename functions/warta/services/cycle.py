@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from warta.core.model import DigestBatch, Source
+from warta.core.model import AlertBatch, DigestBatch, Source
 from warta.core.parsed import reason
 from warta.core.ports import LocalQueue
 from warta.services.alerts import AlertReport, Alerts
@@ -26,7 +26,7 @@ from warta.services.digest import BatchReport, Digest
 from warta.services.fanout import Fanout
 from warta.services.health import Health, HealthReport, describe
 from warta.services.ingest import Ingest, IngestReport
-from warta.services.messages import read_batch, read_source_id, read_story_id
+from warta.services.messages import read_alert, read_batch, read_source_id
 
 Progress = Callable[[str], None]
 
@@ -187,25 +187,51 @@ class Cycle:
             self.fanout.queue_alerts(result.urgent_stories)
 
     def _alert(self, report: CycleReport, progress: Progress) -> None:
-        urgent = list(dict.fromkeys(read_story_id(m) for m in self.queues.alerts.drain()))
-        if urgent:
-            progress(f"Alerting officials about {len(urgent)} clarification(s)")
-        for story_id in urgent:
-            try:
-                alert = self.alerts.story(story_id)
-            except Exception as exc:  # this story's failure; a later run's sweep resumes it
-                report.alerts.append(AlertReport(story_id, failed=1))
-                progress(f"  {story_id}: FAILED, {reason(exc)}")
-                logger.debug("alert failed", exc_info=exc)
-                continue
-            report.alerts.append(alert)
-            progress(
-                f"  {story_id}: {alert.emails} email(s), {alert.sms} SMS to "
-                f"{alert.officials} official(s)"
-                + (f", {alert.busy} held by another run" if alert.busy else "")
-                + (f", {alert.resumed} resumed from a run that died" if alert.resumed else "")
-                + (f", {alert.failed} FAILED" if alert.failed else "")
+        """Plan each queued story into batches of officials, then send the batches, until
+        the alert queue is empty."""
+        batches: dict[str, int] = {}
+        while messages := self.queues.alerts.drain():
+            work = [read_alert(m) for m in messages]
+            stories = list(dict.fromkeys(w for w in work if isinstance(w, str)))
+            if stories and not batches:
+                progress(f"Alerting officials about {len(stories)} clarification(s)")
+            for story_id in stories:
+                batches[story_id] = self._plan_alert(story_id, report, progress)
+            for batch in (w for w in work if isinstance(w, AlertBatch)):
+                self._alert_batch(batch, batches.get(batch.story_id, 0), report, progress)
+
+    def _plan_alert(self, story_id: str, report: CycleReport, progress: Progress) -> int:
+        try:
+            return self.fanout.plan_alerts(story_id).batches
+        except Exception as exc:  # this story's failure; a later run's sweep resumes it
+            report.alerts.append(AlertReport(story_id, failed=1))
+            progress(f"  {story_id}: FAILED, {reason(exc)}")
+            logger.debug("alert planning failed", exc_info=exc)
+            return 0
+
+    def _alert_batch(
+        self, batch: AlertBatch, batches: int, report: CycleReport, progress: Progress
+    ) -> None:
+        name = f"{batch.story_id} batch {batch.number + 1}" if batches > 1 else batch.story_id
+        try:
+            alert = self.alerts.send_batch(batch)
+        except Exception as exc:  # this batch's failure; a later run's sweep resumes it
+            report.alerts.append(
+                AlertReport(batch.story_id, batch.number, failed=max(len(batch.official_ids), 1))
             )
+            progress(f"  {name}: FAILED, {reason(exc)}")
+            logger.debug("alert batch failed", exc_info=exc)
+            return
+        report.alerts.append(alert)
+        if alert.remainder is not None:  # only under a deadline, which this process has not
+            self.fanout.queue_alert_batches([alert.remainder])
+        progress(
+            f"  {name}: {alert.emails} email(s), {alert.sms} SMS to "
+            f"{alert.officials} official(s)"
+            + (f", {alert.busy} held by another run" if alert.busy else "")
+            + (f", {alert.resumed} resumed from a run that died" if alert.resumed else "")
+            + (f", {alert.failed} FAILED" if alert.failed else "")
+        )
 
     def _digest(self, day: date, report: CycleReport, progress: Progress) -> None:
         progress(f"Sending the digest of {day.isoformat()}")

@@ -1,8 +1,9 @@
 """The hand-offs between steps, over the Queue port: one message per unit of work.
 
 Queue the due sources (one message each), queue the urgent stories whose
-officials must be alerted, sweep for urgent stories whose alerts never
-reached the queue, and plan a digest edition into batches. On AWS the queues
+officials must be alerted and plan each into batches of officials, sweep for
+urgent stories whose alerts are not complete, and plan a digest edition into
+batches. On AWS the queues
 are SQS and each message is its own Lambda invocation; on one machine they
 are in-memory queues that the cycle drains in order. Either way the same
 rules decide what is queued.
@@ -16,15 +17,21 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from warta.core.days import recent_days
-from warta.core.model import Source
+from warta.core.model import AlertBatch, Source
 from warta.core.ports import Clock, Queue, Store
-from warta.services.alerts import ALERTED, ALERTED_RECIPIENT
+from warta.services.alerts import ALERTED, ALERTED_RECIPIENT, AlertPlan, Alerts, Deadline
+from warta.services.alerts import PLANNED as ALERT_PLANNED
 from warta.services.digest import BATCH_DONE, Digest, batch_key
 from warta.services.ingest import due_sources
-from warta.services.messages import batch_message, source_message, story_message
+from warta.services.messages import (
+    alert_batch_message,
+    batch_message,
+    source_message,
+    story_message,
+)
 
 QUEUE_CHUNK = 10
-"""Digest batches handed to the queue at a time while the plan streams subscribers."""
+"""Batches handed to the queue at a time while a plan streams subscribers or officials."""
 
 QUEUED = "alert-queued"
 """Sent-ledger kind that marks an urgent story whose alerts reached the alert queue."""
@@ -44,17 +51,25 @@ class Queues:
     ingest: Queue
     """{"source_id": ...}: one due source to fetch."""
     alerts: Queue
-    """{"story_id": ...}: one urgent story to alert officials about."""
+    """{"story_id": ...}: one urgent story to plan into batches of officials; and
+    {"story_id": ..., "plan": ..., "number": n, "official_ids": [...]}: one such batch."""
     digest: Queue
     """{"day": "YYYY-MM-DD", "number": n, "subscriber_ids": [...]}: one digest batch."""
 
 
+def _plan_id(clock: Clock) -> str:
+    return clock.now().strftime("%Y%m%dT%H%M%S%f")
+
+
 class Fanout:
-    def __init__(self, *, store: Store, clock: Clock, queues: Queues, digest: Digest) -> None:
+    def __init__(
+        self, *, store: Store, clock: Clock, queues: Queues, digest: Digest, alerts: Alerts
+    ) -> None:
         self.store = store
         self.clock = clock
         self.queues = queues
         self.digest = digest
+        self.alerts = alerts
 
     def queue_sources(self, sources: Iterable[Source], *, force: bool = False) -> list[Source]:
         """Queue every due source (every enabled one when forced); returns those queued."""
@@ -79,18 +94,58 @@ class Fanout:
                 QUEUED, story_id, QUEUE_RECIPIENT, message_id="queued", now=now
             )
 
+    def plan_alerts(self, story_id: str, deadline: Deadline | None = None) -> AlertPlan:
+        """Queue one message per batch of the officials an urgent story concerns.
+
+        Batches are sized for invocations with `deadline`'s time (or as the
+        admin set). The planning is recorded with its batch count under an id
+        of its own, so the last of its batches to finish, or the sweep, can
+        tell that the story's alert is complete.
+        """
+        report = AlertPlan(story_id)
+        story, report.skipped = self.alerts.urgent_story(story_id)
+        if story is None:
+            return report
+        plan = _plan_id(self.clock)
+        pending: list[dict[str, Any]] = []
+        for batch in self.alerts.plan(story, plan, size=self.alerts.size_for(deadline)):
+            pending.append(alert_batch_message(batch))
+            report.batches += 1
+            report.officials += len(batch.official_ids)
+            if len(pending) == QUEUE_CHUNK:
+                self.queues.alerts.send(pending)
+                pending = []
+        self.queues.alerts.send(pending)
+        self.store.complete_send(
+            ALERT_PLANNED,
+            story_id,
+            ALERTED_RECIPIENT,
+            message_id=f"{report.batches}:{plan}",
+            now=self.clock.now(),
+        )
+        # No official concerned, or every batch already done before the planning was
+        # recorded (they run while it streams): no batch would mark the story alerted.
+        self.alerts.finish(story_id, plan)
+        return report
+
+    def queue_alert_batches(self, batches: Sequence[AlertBatch]) -> None:
+        """Queue batches of officials, such as the rest of one that ran out of time."""
+        self.queues.alerts.send([alert_batch_message(b) for b in batches])
+
     def requeue_lost_alerts(self, grace: timedelta = timedelta(0)) -> int:
         """Queue again the alerts of urgent stories whose officials are still owed them.
 
         Ingest is the only run that sees a story become urgent. When the queue
         refuses it, the process dies between recording its items and queueing
-        the alert, or dies in the middle of alerting, the retry finds the items
-        seen and the alert would be lost: this sweep, run with every schedule
-        and every local cycle, finds such stories of today and yesterday
-        (Jakarta) by the missing "alert-done" mark (services.alerts). A story
-        queued less than `grace` ago is left to the queue, which may still be
-        delivering it. Queueing twice is harmless: the alerts step sends each
-        official only what the ledger has not seen.
+        the alert, or dies in the middle of planning or of a batch, the retry
+        finds the items seen and the alert would be lost: this sweep, run with
+        every schedule and every local cycle, finds such stories of today and
+        yesterday (Jakarta) by the missing "alert-done" mark (services.alerts).
+        A story whose every batch is done is marked so instead. A story queued
+        or planned less than `grace` ago is left to the queue, which may still
+        be delivering it or its batches. Queueing twice is harmless: the story
+        is planned anew, and its batches send each official only what the
+        ledger has not seen.
         """
         now = self.clock.now()
         lost = [
@@ -105,8 +160,14 @@ class Fanout:
     def _owed(self, story_id: str, queued_before: datetime) -> bool:
         if self.store.get_send(ALERTED, story_id, ALERTED_RECIPIENT) is not None:
             return False
-        queued = self.store.get_send(QUEUED, story_id, QUEUE_RECIPIENT)
-        return queued is None or queued.sent_at is None or queued.sent_at <= queued_before
+        if self.alerts.finish(story_id):
+            return False
+        marks = (
+            self.store.get_send(QUEUED, story_id, QUEUE_RECIPIENT),
+            self.store.get_send(ALERT_PLANNED, story_id, ALERTED_RECIPIENT),
+        )
+        last = max((m.sent_at for m in marks if m and m.sent_at), default=None)
+        return last is None or last <= queued_before
 
     def unfinished_digests(self, grace: timedelta = timedelta(0)) -> list[date]:
         """Editions of today and yesterday planned more than `grace` ago with a batch not sent.
@@ -147,7 +208,7 @@ class Fanout:
         The planning is recorded with its batch count under an id of its own,
         so the digest sweep can tell whether every batch of it was sent.
         """
-        plan = self.clock.now().strftime("%Y%m%dT%H%M%S%f")
+        plan = _plan_id(self.clock)
         pending: list[dict[str, Any]] = []
         batches = 0
         for batch in self.digest.plan(day, plan):

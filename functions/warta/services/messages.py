@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from warta.core.errors import WartaError
-from warta.core.model import DigestBatch
+from warta.core.model import AlertBatch, DigestBatch
 
 
 class BadMessage(WartaError):
@@ -48,6 +48,30 @@ def read_story_id(body: Mapping[str, Any]) -> str:
     return _str(body, "story_id")
 
 
+def alert_batch_message(batch: AlertBatch) -> dict[str, Any]:
+    """One batch of a story's officials, on the same queue as the story's own message."""
+    body: dict[str, Any] = {
+        "story_id": batch.story_id,
+        "number": batch.number,
+        "official_ids": list(batch.official_ids),
+    }
+    if batch.plan:
+        body["plan"] = batch.plan
+    return body
+
+
+def read_alert(body: Mapping[str, Any]) -> str | AlertBatch:
+    """What a message of the alert queue asks for: a story to plan into batches of its
+    officials (its id), or one such batch to send."""
+    story_id = _str(body, "story_id")
+    if "official_ids" not in body:
+        return story_id
+    ids = body["official_ids"]
+    if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+        raise BadMessage("the message has no list of official ids")
+    return AlertBatch(story_id, tuple(ids), _number(body), _plan(body))
+
+
 def batch_message(batch: DigestBatch) -> dict[str, Any]:
     body: dict[str, Any] = {
         "day": batch.day.isoformat(),
@@ -59,17 +83,26 @@ def batch_message(batch: DigestBatch) -> dict[str, Any]:
     return body
 
 
-def read_batch(body: Mapping[str, Any]) -> DigestBatch:
+def _number(body: Mapping[str, Any]) -> int:
     number = body.get("number")
-    ids = body.get("subscriber_ids")
     if not isinstance(number, int) or isinstance(number, bool) or number < 0:
         raise BadMessage("the message has no batch number")
-    if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
-        raise BadMessage("the message has no list of subscriber ids")
+    return number
+
+
+def _plan(body: Mapping[str, Any]) -> str:
     plan = body.get("plan", "")
     if not isinstance(plan, str):
         raise BadMessage("the message's plan is not a string")
-    return DigestBatch(_day(_str(body, "day"), "day"), tuple(ids), number, plan)
+    return plan
+
+
+def read_batch(body: Mapping[str, Any]) -> DigestBatch:
+    number = _number(body)
+    ids = body.get("subscriber_ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+        raise BadMessage("the message has no list of subscriber ids")
+    return DigestBatch(_day(_str(body, "day"), "day"), tuple(ids), number, _plan(body))
 
 
 def requested_day(event: Mapping[str, Any]) -> date | None:

@@ -165,3 +165,78 @@ def test_queue_errors() -> None:
         "SQS refused a batch (AWS.SimpleQueueService.NonExistentQueue, request REQ-7)"
     )
     assert "@" not in str(error) and "812" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("base", "cap", "budget", "ceilings"),
+    [
+        # The defaults: nine more attempts, 4.575 s of waiting at most.
+        (0.025, 1.0, 5.0, (0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0)),
+        (1.0, 1.0, 3.0, (1.0, 1.0, 1.0)),  # a ceiling that fits exactly is kept
+        (1.0, 4.0, 10.0, (1.0, 2.0, 4.0)),  # the next 4 would pass the budget
+        (0.5, 4.0, 0.4, ()),  # not even one wait fits: no retry
+        (0.025, 1.0, 0.0, ()),
+    ],
+)
+def test_backoff_ceilings_double_up_to_the_cap_within_the_budget(
+    base: float, cap: float, budget: float, ceilings: tuple[float, ...]
+) -> None:
+    assert aws.backoff_ceilings(base, cap, budget) == pytest.approx(ceilings)
+
+
+@pytest.mark.parametrize(("base", "cap", "budget"), [(0, 1, 5), (-1, 1, 5), (2, 1, 5), (1, 2, -1)])
+def test_backoff_that_could_never_end_is_refused(base: float, cap: float, budget: float) -> None:
+    with pytest.raises(ValueError, match="backoff needs"):
+        aws.backoff_ceilings(base, cap, budget)
+
+
+class Flaky:
+    """A provider call failing with each of `errors` in turn, then answering."""
+
+    def __init__(self, *errors: Exception) -> None:
+        self.errors = list(errors)
+        self.calls = 0
+
+    def __call__(self) -> str:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return "answer"
+
+
+def test_a_throttle_is_waited_out_with_a_random_part_of_each_ceiling() -> None:
+    waits: list[float] = []
+    draws = iter([0.0, 0.5, 1.0])
+    backoff = aws.Backoff(sleep=waits.append, random=lambda: next(draws))
+    call = Flaky(client_error("SlowDown"), client_error("SlowDown"), client_error("SlowDown"))
+
+    assert aws.retry_throttled(call, codes={"SlowDown"}, backoff=backoff) == "answer"
+
+    assert call.calls == 4
+    assert waits == pytest.approx([0.0, 0.025, 0.1])
+
+
+def test_a_throttle_that_outlasts_the_budget_is_raised_as_it_came() -> None:
+    waits: list[float] = []
+    backoff = aws.Backoff(base=1, cap=2, budget=4, sleep=waits.append, random=lambda: 1.0)
+    call = Flaky(*(client_error("SlowDown") for _ in range(10)))
+
+    with pytest.raises(ClientError) as caught:
+        aws.retry_throttled(call, codes={"SlowDown"}, backoff=backoff)
+
+    assert aws.error_code(caught.value) == "SlowDown"
+    assert waits == [1, 2]  # 1 + 2 + 2 would pass the 4 s budget
+    assert call.calls == 3
+
+
+@pytest.mark.parametrize(
+    "error", [client_error("MessageRejected"), EndpointConnectionError(endpoint_url="http://x")]
+)
+def test_anything_but_a_throttle_is_raised_at_once(error: Exception) -> None:
+    waits: list[float] = []
+    call = Flaky(error)
+
+    with pytest.raises(type(error)):
+        aws.retry_throttled(call, codes={"SlowDown"}, backoff=aws.Backoff(sleep=waits.append))
+
+    assert (call.calls, waits) == (1, [])

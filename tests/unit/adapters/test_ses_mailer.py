@@ -15,6 +15,7 @@ from botocore.stub import Stubber
 from moto.ses import ses_backends
 from tests.doubles import MotoAccount
 
+from warta.adapters.aws import NO_BACKOFF, Backoff
 from warta.adapters.ses import SesMailer
 from warta.core.errors import SendError
 from warta.core.mail import WIRE_POLICY
@@ -141,7 +142,7 @@ def _stubbed(**kwargs: Any) -> tuple[SesMailer, Stubber]:
 def test_client_errors_become_send_errors_without_the_providers_text(
     code: str, status: int, temporary: bool
 ) -> None:
-    mailer, stubber = _stubbed()
+    mailer, stubber = _stubbed(backoff=NO_BACKOFF)
     stubber.add_client_error(
         "send_email",
         service_error_code=code,
@@ -157,6 +158,56 @@ def test_client_errors_become_send_errors_without_the_providers_text(
     assert ("temporary" in text) is temporary
     assert caught.value.temporary is temporary
     assert "@" not in text and "verified" not in text
+
+
+def throttle(stubber: Stubber, times: int) -> None:
+    for _ in range(times):
+        stubber.add_client_error(
+            "send_email",
+            service_error_code="TooManyRequestsException",
+            service_message="Maximum sending rate exceeded.",
+            http_status_code=429,
+        )
+
+
+def test_a_throttled_send_is_tried_again_after_a_jittered_wait_and_goes_once() -> None:
+    waits: list[float] = []
+    backoff = Backoff(sleep=waits.append, random=lambda: 0.5)
+    mailer, stubber = _stubbed(backoff=backoff)
+    throttle(stubber, 3)
+    stubber.add_response("send_email", {"MessageId": "ses-1"})
+
+    with stubber:
+        assert mailer.send(digest()) == "ses-1"
+    stubber.assert_no_pending_responses()
+
+    assert waits == [0.0125, 0.025, 0.05]  # half of each ceiling: 25, 50 and 100 ms
+
+
+def test_a_send_throttled_past_its_backoff_is_a_temporary_send_error() -> None:
+    waits: list[float] = []
+    backoff = Backoff(sleep=waits.append, random=lambda: 0.99)
+    mailer, stubber = _stubbed(backoff=backoff)
+    throttle(stubber, len(backoff.ceilings()) + 1)
+
+    with stubber, pytest.raises(SendError) as caught:
+        mailer.send(digest())
+    stubber.assert_no_pending_responses()  # every attempt made, and no more
+
+    assert caught.value.temporary
+    assert str(caught.value).startswith("SES is not taking sends now (TooManyRequestsException")
+    assert len(waits) == 9 and sum(waits) <= backoff.budget
+
+
+def test_a_refusal_is_not_tried_again() -> None:
+    waits: list[float] = []
+    mailer, stubber = _stubbed(backoff=Backoff(sleep=waits.append))
+    stubber.add_client_error("send_email", service_error_code="MessageRejected")
+
+    with stubber, pytest.raises(SendError, match="SES refused the message"):
+        mailer.send(digest())
+
+    assert waits == []
 
 
 def test_configuration_set_goes_with_the_raw_message() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -10,6 +11,7 @@ from botocore.stub import Stubber
 from moto.sns import sns_backends
 from tests.doubles import MotoAccount
 
+from warta.adapters.aws import NO_BACKOFF, Backoff
 from warta.adapters.sns import SnsNotifier
 from warta.core.errors import ConfigError, SendError
 
@@ -40,6 +42,13 @@ class Aws(MotoAccount):
 @pytest.fixture
 def aws(moto_url: str) -> Aws:
     return Aws(moto_url)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What botocore reads of an HTTP answer a before-call hook gives instead of calling."""
+
+    status_code: int
 
 
 def test_publish_is_recorded_by_sns_under_the_returned_id(aws: Aws) -> None:
@@ -158,13 +167,36 @@ def test_client_errors_become_send_errors_without_the_providers_text(
     )
 
     with stubber, pytest.raises(SendError) as caught:
-        SnsNotifier(client).notify(PHONE, ALERT)
+        SnsNotifier(client, backoff=NO_BACKOFF).notify(PHONE, ALERT)
 
     text = str(caught.value)
     assert code in text
     assert ("temporary" in text) is temporary
     assert caught.value.temporary is temporary
     assert "812" not in text and "opted out" not in text
+
+
+def test_a_throttled_sms_is_tried_again_and_sent_once(aws: Aws) -> None:
+    waits: list[float] = []
+    client = aws.sns()
+    throttled = iter([True, True, False])
+
+    def throttle(**_: Any) -> Any:
+        # As SNS answers an account over its SMS rate, for the first two attempts.
+        if next(throttled):
+            return _Answer(400), {
+                "Error": {"Code": "Throttling", "Message": "Rate exceeded"},
+                "ResponseMetadata": {"HTTPStatusCode": 400},
+            }
+        return None
+
+    client.meta.events.register("before-call.sns.Publish", throttle)
+    notifier = SnsNotifier(client, backoff=Backoff(sleep=waits.append, random=lambda: 1.0))
+
+    message_id = notifier.notify(PHONE, ALERT)
+
+    assert aws.sms() == {message_id: (PHONE, ALERT)}
+    assert waits == [0.025, 0.05]
 
 
 @pytest.mark.parametrize(

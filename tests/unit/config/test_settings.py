@@ -30,6 +30,7 @@ def refused(tmp_path: Path, **env: str) -> str:
 
 NUMBERS = {
     "WARTA_BATCH_SIZE": 10_000,
+    "WARTA_ALERT_BATCH": 1000,
     "WARTA_STORY_WINDOW_DAYS": 365,
     "WARTA_CONNECT_TIMEOUT": 3600,
     "WARTA_READ_TIMEOUT": 3600,
@@ -77,6 +78,7 @@ def test_numbers_are_read_into_their_settings(tmp_path: Path) -> None:
         tmp_path,
         WARTA_SECRET=SECRET,
         WARTA_BATCH_SIZE="250",
+        WARTA_ALERT_BATCH="40",
         WARTA_STORY_WINDOW_DAYS="5",
         WARTA_CONNECT_TIMEOUT="2.5",
         WARTA_READ_TIMEOUT="0.5",
@@ -87,6 +89,9 @@ def test_numbers_are_read_into_their_settings(tmp_path: Path) -> None:
         WARTA_FIRST_RUN_HOURS="72",
     )
     assert (settings.batch_size, settings.max_body_bytes) == (250, 1048576)
+    assert settings.alert_batch == 40
+    # Unset, alert batches are sized to the function that sends them.
+    assert settings_of(tmp_path, WARTA_SECRET=SECRET).alert_batch is None
     assert (settings.connect_timeout, settings.read_timeout, settings.fetch_budget) == (
         2.5,
         0.5,

@@ -11,11 +11,13 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 import pytest
 
 from warta.config.files import events_dir
-from warta.core.model import DigestBatch
+from warta.core.model import AlertBatch, DigestBatch
 from warta.handlers._wsgi import environ, respond
 from warta.services.messages import (
     BadMessage,
+    alert_batch_message,
     batch_message,
+    read_alert,
     read_batch,
     read_source_id,
     read_story_id,
@@ -61,9 +63,21 @@ def test_a_batch_message_reads_back_as_the_same_batch() -> None:
     assert read_batch(json.loads(json.dumps(batch_message(batch)))) == batch
 
 
+def test_the_alert_queue_carries_stories_to_plan_and_batches_to_send() -> None:
+    batch = AlertBatch("st-1", ("kpu-kediri", "bawaslu-ri"), 3, "20261128T030000000000")
+    assert read_alert(json.loads(json.dumps(alert_batch_message(batch)))) == batch
+    assert read_alert({"story_id": "st-1"}) == "st-1"
+    assert [read_alert(b) for b in bodies("sqs_alerts.json")] == ["st-0123456789abcdef0123"]
+
+
 @pytest.mark.parametrize(
     ("body", "reader"),
     [
+        ({"official_ids": ["a"], "number": 0}, read_alert),
+        ({"story_id": "st-1", "official_ids": "a", "number": 0}, read_alert),
+        ({"story_id": "st-1", "official_ids": [""], "number": 0}, read_alert),
+        ({"story_id": "st-1", "official_ids": ["a"]}, read_alert),
+        ({"story_id": "st-1", "official_ids": ["a"], "number": 0, "plan": 7}, read_alert),
         ({}, read_source_id),
         ({"source_id": ""}, read_source_id),
         ({"source_id": 5}, read_source_id),

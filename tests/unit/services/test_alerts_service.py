@@ -1,12 +1,25 @@
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
+from email.message import EmailMessage
+
 import pytest
 from tests import builders
 from tests.builders import official
 
 from warta.adapters.sqlite_store import SqliteStore
-from warta.core.model import Story
-from warta.services.alerts import SMS_LIMIT, Alerts, sms_text
+from warta.core.model import AlertBatch, Story
+from warta.services.alerts import (
+    ALERTED,
+    ALERTED_RECIPIENT,
+    BATCH_DONE,
+    PLANNED,
+    SMS_LIMIT,
+    Alerts,
+    Deadline,
+    batch_size_for,
+    sms_text,
+)
 from warta.services.delivery import Delivery
 
 from .conftest import (
@@ -143,3 +156,168 @@ def test_long_sms_is_cut_to_two_segments_with_a_plain_ellipsis() -> None:
     text = sms_text("kata " * 200)
     assert len(text) <= SMS_LIMIT
     assert text.endswith("...")
+
+
+# -- batches ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seconds", "size"),
+    [
+        (None, 100),  # one machine: no timeout to fit
+        (60, 102),  # the template's 60 s: 30 s at 2/14 + 2/20 + 0.05 s an official
+        (10, 17),
+        (1, 1),  # never less than one official
+        (900, 1000),  # never more than a message can name
+    ],
+)
+def test_a_batch_is_sized_to_half_its_function_time_at_the_accounts_rates(
+    seconds: float | None, size: int
+) -> None:
+    assert batch_size_for(seconds) == size
+
+
+@pytest.mark.parametrize(
+    ("remaining", "slowest", "close"),
+    [
+        (16, 0, False),
+        (15, 0, False),  # a quarter of 60 s is left: still room for one more
+        (14.9, 0, True),
+        (20, 9, False),
+        (17.9, 9, True),  # the slowest official so far took 9 s: twice that is kept
+    ],
+)
+def test_a_batch_stops_when_a_quarter_of_its_time_or_twice_its_slowest_is_left(
+    remaining: float, slowest: float, close: bool
+) -> None:
+    assert Deadline(total=60, remaining=lambda: remaining).too_close(slowest) is close
+
+
+def test_plan_streams_the_officials_of_the_region_in_batches_of_the_size(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    the_story = story(region="35.71")
+    for n in range(5):
+        store.put_official(official(f"kediri-{n}", "35.71", email=f"k{n}@petugas.example"))
+    store.put_official(official("jakarta", "31", email="jakarta@petugas.example"))
+    service = alerts(store, clock, RecordingMailer(), RecordingNotifier())
+
+    batches = list(service.plan(the_story, "p1", size=2))
+
+    assert [b.number for b in batches] == [0, 1, 2]
+    assert [len(b.official_ids) for b in batches] == [2, 2, 1]
+    assert sorted(i for b in batches for i in b.official_ids) == [f"kediri-{n}" for n in range(5)]
+    assert {(b.story_id, b.plan) for b in batches} == {("st-1", "p1")}
+
+
+@dataclass
+class Stopwatch:
+    """The time of a pretend invocation: each send spends `per_send` seconds of it."""
+
+    total: float
+    per_send: float = 1.0
+    spent: float = 0.0
+
+    def deadline(self) -> Deadline:
+        return Deadline(total=self.total, remaining=lambda: self.total - self.spent)
+
+
+@dataclass
+class SlowMailer(RecordingMailer):
+    watch: Stopwatch = field(default_factory=lambda: Stopwatch(0))
+
+    def send(self, message: EmailMessage) -> str:
+        self.watch.spent += self.watch.per_send
+        return super().send(message)
+
+
+def batch_of(store: SqliteStore, count: int, plan: str = "p1") -> AlertBatch:
+    ids = tuple(f"o-{n:02d}" for n in range(count))
+    for official_id in ids:
+        store.put_official(official(official_id, "national", email=f"{official_id}@contoh.id"))
+    return AlertBatch("st-1", ids, 0, plan)
+
+
+def test_a_batch_short_of_time_hands_back_the_officials_it_has_not_reached(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(story())
+    batch = batch_of(store, 10)
+    watch = Stopwatch(total=10)  # a quarter is 2.5 s: it stops with 2 s left
+    mailer = SlowMailer(watch=watch)
+    service = alerts(store, clock, mailer, RecordingNotifier())
+
+    first = service.send_batch(batch, watch.deadline())
+
+    assert (first.emails, first.complete) == (8, False)
+    assert first.remainder == replace(batch, official_ids=batch.official_ids[8:])
+    assert watch.spent <= watch.total
+    assert store.get_send(BATCH_DONE, "st-1:p1", "0") is None  # not done: the rest is owed
+
+    rest = service.send_batch(first.remainder)
+
+    assert (rest.emails, rest.complete) == (2, True)
+    assert sorted(str(m["To"]) for m in mailer.sent) == [f"o-{n:02d}@contoh.id" for n in range(10)]
+    assert store.get_send(BATCH_DONE, "st-1:p1", "0") is not None
+
+
+def test_a_batch_begun_without_time_hands_back_all_of_it(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(story())
+    batch = batch_of(store, 3)
+    mailer = RecordingMailer()
+
+    report = alerts(store, clock, mailer, RecordingNotifier()).send_batch(
+        batch, Deadline(total=60, remaining=lambda: 10)
+    )
+
+    assert report.remainder == batch
+    assert mailer.sent == []
+
+
+def test_the_last_batch_of_the_planning_to_finish_marks_the_story_alerted(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(story())
+    for n in range(5):
+        store.put_official(official(f"o-{n}", "national", phone=f"+62811000000{n:02d}"))
+    service = alerts(store, clock, RecordingMailer(), RecordingNotifier())
+    batches = list(service.plan(story(), "p1", size=2))
+    store.complete_send(PLANNED, "st-1", ALERTED_RECIPIENT, message_id="3:p1", now=clock.now())
+
+    for batch in reversed(batches):  # in any order
+        assert store.get_send(ALERTED, "st-1", ALERTED_RECIPIENT) is None
+        assert service.send_batch(batch).complete
+
+    assert store.get_send(ALERTED, "st-1", ALERTED_RECIPIENT) is not None
+
+
+def test_a_batch_of_an_older_planning_leaves_the_mark_to_the_latest(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(story())
+    batch = batch_of(store, 1, plan="old")
+    store.complete_send(PLANNED, "st-1", ALERTED_RECIPIENT, message_id="1:new", now=clock.now())
+
+    alerts(store, clock, RecordingMailer(), RecordingNotifier()).send_batch(batch)
+
+    assert store.get_send(BATCH_DONE, "st-1:old", "0") is not None
+    assert store.get_send(ALERTED, "st-1", ALERTED_RECIPIENT) is None
+
+
+def test_an_official_who_left_or_moved_since_the_planning_is_not_alerted(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(story(region="35.71"))
+    store.put_official(official("stays", "35.71", email="stays@petugas.example"))
+    store.put_official(official("moved", "31", email="moved@petugas.example"))
+    store.put_official(replace(official("left", "35.71", email="left@contoh.id"), active=False))
+    mailer = RecordingMailer()
+
+    report = alerts(store, clock, mailer, RecordingNotifier()).send_batch(
+        AlertBatch("st-1", ("stays", "moved", "left", "never-existed"))
+    )
+
+    assert [str(m["To"]) for m in mailer.sent] == ["stays@petugas.example"]
+    assert (report.officials, report.complete) == (1, True)

@@ -14,13 +14,18 @@ from datetime import date, timedelta
 
 from warta.adapters.memory_queue import MemoryQueue
 from warta.core.errors import StoreError
-from warta.core.model import Authority, DigestBatch, Source
-from warta.services.alerts import AlertReport
+from warta.core.model import AlertBatch, Authority, DigestBatch, Source
+from warta.services.alerts import AlertPlan, AlertReport
 from warta.services.cycle import Cycle, CycleReport, LocalQueues, describe_ingest
 from warta.services.digest import BatchReport
 from warta.services.health import HealthReport
 from warta.services.ingest import IngestReport
-from warta.services.messages import batch_message, source_message, story_message
+from warta.services.messages import (
+    alert_batch_message,
+    batch_message,
+    source_message,
+    story_message,
+)
 
 DAY = date(2026, 11, 28)
 
@@ -67,6 +72,18 @@ class Steps:
     def requeue_lost_alerts(self, grace: timedelta = timedelta(0)) -> int:
         return 0
 
+    def plan_alerts(self, story_id: str) -> AlertPlan:
+        """One batch of one official per story; "split-..." stories get two batches."""
+        if f"plan-{story_id}" in self.breaks:
+            raise self.breaks[f"plan-{story_id}"]
+        count = 2 if story_id.startswith("st-split") else 1
+        batches = [AlertBatch(story_id, (f"off-{n}",), n, "p") for n in range(count)]
+        self.queues.alerts.send([alert_batch_message(b) for b in batches])
+        return AlertPlan(story_id, batches=count, officials=count)
+
+    def queue_alert_batches(self, batches: Sequence[AlertBatch]) -> None:
+        self.queues.alerts.send([alert_batch_message(b) for b in batches])
+
     def unfinished_digests(self, grace: timedelta = timedelta(0)) -> list[date]:
         return []
 
@@ -79,19 +96,20 @@ class Steps:
     def check(self, sources: Iterable[Source]) -> HealthReport:
         return HealthReport(checked=len(list(sources)))
 
-    # Alerts
-    def story(self, story_id: str) -> AlertReport:
-        if story_id in self.breaks:
-            raise self.breaks[story_id]
-        self.alerted.append(story_id)
-        return AlertReport(story_id, officials=1, emails=1, sms=1)
-
-    # Digest
-    def send_batch(self, batch: DigestBatch) -> BatchReport:
+    # Alerts and digest
+    def send_batch(self, batch: AlertBatch | DigestBatch) -> AlertReport | BatchReport:
+        if isinstance(batch, AlertBatch):
+            return self._alert_batch(batch)
         if f"batch-{batch.number}" in self.breaks:
             raise self.breaks[f"batch-{batch.number}"]
         self.batches.append(batch.number)
         return BatchReport(batch.day, batch.number, recipients=1, sent=1)
+
+    def _alert_batch(self, batch: AlertBatch) -> AlertReport:
+        if batch.story_id in self.breaks:
+            raise self.breaks[batch.story_id]
+        self.alerted.append(batch.story_id)
+        return AlertReport(batch.story_id, batch.number, officials=1, emails=1, sms=1)
 
 
 def run(*sources: Source, breaks: dict[str, Exception]) -> tuple[Steps, CycleReport, list[str]]:
@@ -158,6 +176,27 @@ def test_an_alert_raising_fails_that_story_alone() -> None:
     assert report.failures == 1
     assert "  st-kpu: FAILED, RuntimeError: render" in lines
     assert steps.batches == [0, 1, 2]
+
+
+def test_an_alert_planning_raising_fails_that_story_alone() -> None:
+    steps, report, lines = run(
+        source("kpu"), source("bawaslu"), breaks={"plan-st-kpu": StoreError("ledger")}
+    )
+
+    assert steps.alerted == ["st-bawaslu"]
+    assert report.failures == 1
+    assert "  st-kpu: FAILED, ledger" in lines
+
+
+def test_every_batch_of_a_story_is_sent_and_named_in_the_progress() -> None:
+    steps, report, lines = run(source("split"), source("kpu"), breaks={})
+
+    assert steps.alerted == ["st-split", "st-split", "st-kpu"]
+    assert report.alerts_sent == 6
+    assert lines.count("Alerting officials about 2 clarification(s)") == 1
+    assert "  st-split batch 1: 1 email(s), 1 SMS to 1 official(s)" in lines
+    assert "  st-split batch 2: 1 email(s), 1 SMS to 1 official(s)" in lines
+    assert "  st-kpu: 1 email(s), 1 SMS to 1 official(s)" in lines
 
 
 def test_a_digest_batch_raising_fails_that_batch_alone() -> None:

@@ -1,4 +1,5 @@
-"""The hand-offs between steps: due sources, urgent stories, the lost-alert sweep, digest batches.
+"""The hand-offs between steps: due sources, urgent stories planned into batches of officials,
+the lost-alert sweep, digest batches.
 
 Run over a real SQLite store and the in-process queue the one-machine cycle uses.
 """
@@ -7,20 +8,36 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from tests import builders
-from tests.builders import story_source
+from tests.builders import official, story_source
 
 from warta.adapters.memory_queue import MemoryQueue
 from warta.adapters.sqlite_store import SqliteStore
 from warta.core.days import jakarta_day
-from warta.core.model import Story, Subscriber
-from warta.services.alerts import ALERTED, ALERTED_RECIPIENT
+from warta.core.model import AlertBatch, Story, Subscriber
+from warta.services.alerts import (
+    ALERTED,
+    ALERTED_RECIPIENT,
+    BATCH_DONE,
+    PLANNED,
+    Alerts,
+    Deadline,
+    batch_key,
+)
 from warta.services.delivery import Delivery
 from warta.services.digest import Digest
 from warta.services.fanout import FINISHED, QUEUED, Fanout, Queues
-from warta.services.messages import read_batch, read_story_id
+from warta.services.messages import read_alert, read_batch, read_story_id
 
-from .conftest import LETTERHEAD, NOW, CountingRenderer, FixedClock, RecordingMailer
+from .conftest import (
+    LETTERHEAD,
+    NOW,
+    CountingRenderer,
+    FixedClock,
+    RecordingMailer,
+    RecordingNotifier,
+)
 
 
 def urgent_story(story_id: str, days_ago: int, *, urgent: bool = True) -> Story:
@@ -45,15 +62,29 @@ def add_subscribers(store: SqliteStore, count: int) -> None:
 
 def fanout(store: SqliteStore, clock: FixedClock, batch_size: int = 2) -> tuple[Fanout, Queues]:
     queues = Queues(ingest=MemoryQueue(), alerts=MemoryQueue(), digest=MemoryQueue())
-    digest = Digest(
+    delivery = Delivery(
         store=store,
-        delivery=Delivery(
-            store=store, clock=clock, mailer=RecordingMailer(), letterhead=LETTERHEAD
-        ),
-        renderer=CountingRenderer(),
-        batch_size=batch_size,
+        clock=clock,
+        mailer=RecordingMailer(),
+        notifier=RecordingNotifier(),
+        letterhead=LETTERHEAD,
     )
-    return Fanout(store=store, clock=clock, queues=queues, digest=digest), queues
+    renderer = CountingRenderer()
+    digest = Digest(store=store, delivery=delivery, renderer=renderer, batch_size=batch_size)
+    alerts = Alerts(store=store, delivery=delivery, renderer=renderer, batch_size=batch_size)
+    service = Fanout(store=store, clock=clock, queues=queues, digest=digest, alerts=alerts)
+    return service, queues
+
+
+def add_officials(store: SqliteStore, count: int) -> None:
+    for n in range(count):
+        store.put_official(official(f"off-{n}", "national", phone=f"+62811000000{n:02d}"))
+
+
+def alert_batches(queues: Queues) -> list[AlertBatch]:
+    taken = [read_alert(m) for m in queues.alerts.drain()]
+    assert all(isinstance(b, AlertBatch) for b in taken)
+    return [b for b in taken if isinstance(b, AlertBatch)]
 
 
 def test_sweep_queues_urgent_stories_whose_officials_are_still_owed_their_alert(
@@ -128,3 +159,101 @@ def test_digest_plan_queues_every_active_subscriber_in_batches(
     assert [b.number for b in batches] == [0, 1, 2]
     assert {b.day for b in batches} == {day}
     assert sorted(i for b in batches for i in b.subscriber_ids) == [f"sub-{n}" for n in range(5)]
+
+
+def test_an_urgent_story_is_planned_into_batches_of_its_officials(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(urgent_story("today", 0))
+    add_officials(store, 5)
+    service, queues = fanout(store, clock, batch_size=2)
+
+    plan = service.plan_alerts("today")
+
+    batches = alert_batches(queues)
+    assert (plan.batches, plan.officials, plan.skipped) == (3, 5, None)
+    assert [b.number for b in batches] == [0, 1, 2]
+    assert len({b.plan for b in batches}) == 1
+    planned = store.get_send(PLANNED, "today", ALERTED_RECIPIENT)
+    assert planned is not None and planned.message_id == f"3:{batches[0].plan}"
+    assert store.get_send(ALERTED, "today", ALERTED_RECIPIENT) is None  # nothing sent yet
+
+
+def test_without_a_set_size_batches_fit_the_deadline_they_run_under(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(urgent_story("today", 0))
+    add_officials(store, 40)
+    service, queues = fanout(store, clock)
+    service.alerts.batch_size = None
+
+    plan = service.plan_alerts("today", Deadline(total=10, remaining=lambda: 10))
+
+    assert plan.batches == 3  # 17 officials fit half of 10 s
+    assert [len(b.official_ids) for b in alert_batches(queues)] == [17, 17, 6]
+
+
+@pytest.mark.parametrize(("story_id", "why"), [("calm", "not urgent"), ("gone", "unknown story")])
+def test_a_story_not_to_alert_about_is_not_planned(
+    store: SqliteStore, clock: FixedClock, story_id: str, why: str
+) -> None:
+    store.put_story(urgent_story("calm", 0, urgent=False))
+    add_officials(store, 2)
+    service, queues = fanout(store, clock)
+
+    assert service.plan_alerts(story_id).skipped == why
+    assert queues.alerts.drain() == []
+
+
+def test_a_story_concerning_no_official_is_alerted_once_planned(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(urgent_story("today", 0))
+    service, queues = fanout(store, clock)
+
+    assert service.plan_alerts("today").batches == 0
+    assert queues.alerts.drain() == []
+    assert store.get_send(ALERTED, "today", ALERTED_RECIPIENT) is not None
+
+
+def test_sweep_plans_again_a_story_with_a_batch_not_done_once_its_grace_is_over(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(urgent_story("today", 0))
+    add_officials(store, 5)
+    service, queues = fanout(store, clock, batch_size=2)
+    service.plan_alerts("today")
+    for batch in alert_batches(queues)[:2]:  # the third batch's invocation dies
+        service.alerts.send_batch(batch)
+
+    clock.advance(minutes=10)
+    assert service.requeue_lost_alerts(grace=timedelta(minutes=15)) == 0  # planned too recently
+    clock.advance(minutes=10)
+    assert service.requeue_lost_alerts(grace=timedelta(minutes=15)) == 1
+    assert [read_alert(m) for m in queues.alerts.drain()] == ["today"]
+
+    service.plan_alerts("today")
+    again = [service.alerts.send_batch(b) for b in alert_batches(queues)]
+
+    assert [r.sms for r in again] == [0, 0, 1]  # only the one who was owed it
+    assert sum(r.already for r in again) == 4
+    assert store.get_send(ALERTED, "today", ALERTED_RECIPIENT) is not None
+    assert service.requeue_lost_alerts() == 0
+
+
+def test_sweep_marks_a_story_whose_batches_are_all_done_instead_of_planning_it_again(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(urgent_story("today", 0))
+    add_officials(store, 3)
+    service, queues = fanout(store, clock, batch_size=2)
+    service.plan_alerts("today")
+    for batch in alert_batches(queues):
+        # What each batch records once done; the last one dies before it marks the story.
+        key = batch_key(batch.story_id, batch.plan)
+        store.complete_send(BATCH_DONE, key, str(batch.number), message_id="done", now=NOW)
+    assert store.get_send(ALERTED, "today", ALERTED_RECIPIENT) is None
+
+    assert service.requeue_lost_alerts() == 0
+    assert queues.alerts.drain() == []
+    assert store.get_send(ALERTED, "today", ALERTED_RECIPIENT) is not None
