@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import partial
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from tests import builders
 
@@ -893,6 +893,125 @@ def test_each_recipient_is_claimed_once_under_contention(
     run_together([partial(worker, i) for i in range(len(stores))])
     flat = [r for claims in won for r in claims]
     assert sorted(flat) == recipients
+
+
+# -- the sent ledger, a batch at a time -----------------------------------------------
+
+BATCH = [f"sub-{n:03d}" for n in range(230)]
+"""More than one DynamoDB transaction (100) and many batch writes (25)."""
+
+
+def test_a_batch_of_new_claims_is_all_new_and_each_line_pending(store: Store) -> None:
+    claims = store.claim_sends("digest", "2024-02-14", BATCH + BATCH[:5], now=T0)
+    assert claims == dict.fromkeys(BATCH, Claim.NEW)
+    for recipient in (BATCH[0], BATCH[150], BATCH[-1]):
+        record = store.get_send("digest", "2024-02-14", recipient)
+        assert record is not None and record.status is SendStatus.PENDING
+        assert record.claimed_at == T0
+
+
+def test_a_batch_claim_answers_each_line_as_claim_send_would(store: Store) -> None:
+    lease = timedelta(minutes=5)
+    store.claim_send("digest", "d", "sent", now=T0)
+    store.complete_send("digest", "d", "sent", message_id="m-1", now=T0)
+    store.claim_send("digest", "d", "held", now=T0 + timedelta(minutes=8))
+    store.claim_send("digest", "d", "dead", now=T0)
+    later = T0 + timedelta(minutes=10)
+
+    claims = store.claim_sends(
+        "digest", "d", ["sent", "held", "dead", "new"], now=later, lease=lease
+    )
+
+    assert claims == {
+        "sent": Claim.DONE,
+        "held": Claim.HELD,
+        "dead": Claim.TAKEN_OVER,
+        "new": Claim.NEW,
+    }
+    dead = store.get_send("digest", "d", "dead")
+    assert dead is not None and dead.claimed_at == later
+    # Without a lease the dead claim would have been held, as claim_send holds it.
+    assert store.claim_sends("digest", "d", ["dead"], now=later + lease * 10) == {
+        "dead": Claim.HELD
+    }
+
+
+def test_batch_completions_and_releases_are_read_back_line_by_line(store: Store) -> None:
+    store.claim_sends("digest", "2024-02-14", BATCH, now=T0)
+    sent = {r: f"m-{r}" for r in BATCH[:120]}
+    store.complete_sends("digest", "2024-02-14", sent, now=T0 + timedelta(minutes=1))
+    store.release_sends("digest", "2024-02-14", BATCH)  # the completed lines stay
+
+    record = store.get_send("digest", "2024-02-14", BATCH[119])
+    assert record is not None
+    assert (record.status, record.message_id) == (SendStatus.SENT, f"m-{BATCH[119]}")
+    assert record.sent_at == T0 + timedelta(minutes=1)
+    assert store.get_send("digest", "2024-02-14", BATCH[120]) is None
+    again = store.claim_sends("digest", "2024-02-14", BATCH, now=T0 + timedelta(minutes=2))
+    assert [r for r, c in again.items() if c is Claim.DONE] == BATCH[:120]
+    assert [r for r, c in again.items() if c is Claim.NEW] == BATCH[120:]
+
+
+def test_completing_a_batch_without_claims_still_records_it(store: Store) -> None:
+    store.complete_sends("digest", "d", {"a": "m-a", "b": "m-b"}, now=T0)
+    assert store.claim_sends("digest", "d", ["a", "b", "c"], now=T0) == {
+        "a": Claim.DONE,
+        "b": Claim.DONE,
+        "c": Claim.NEW,
+    }
+
+
+def test_an_empty_batch_claims_nothing(store: Store) -> None:
+    assert store.claim_sends("digest", "d", [], now=T0) == {}
+    store.complete_sends("digest", "d", {}, now=T0)
+    store.release_sends("digest", "d", [])
+
+
+def test_overlapping_batches_racing_give_each_line_exactly_one_owner(
+    open_store: Callable[[], Store],
+) -> None:
+    # Four senders with their own handles claim overlapping slices of one edition,
+    # in batches and line by line, at once: every line has exactly one owner.
+    stores = [open_store() for _ in range(4)]
+    recipients = [f"sub-{n:03d}" for n in range(160)]
+    slices = [recipients[0:120], recipients[40:160], recipients[::2], recipients]
+
+    def batch(index: int) -> list[str]:
+        claims = stores[index].claim_sends("digest", "2024-02-14", slices[index], now=T0)
+        return [r for r, c in claims.items() if c]
+
+    def one_by_one() -> list[str]:
+        return [r for r in recipients if stores[3].claim_send("digest", "2024-02-14", r, now=T0)]
+
+    won = cast(
+        list[list[str]],
+        run_together([partial(batch, 0), partial(batch, 1), partial(batch, 2), one_by_one]),
+    )
+    flat = [r for claims in won for r in claims]
+    assert sorted(flat) == recipients
+
+
+def test_exactly_one_batch_takes_over_each_dead_claim(open_store: Callable[[], Store]) -> None:
+    stores = [open_store() for _ in range(4)]
+    recipients = [f"sub-{n:03d}" for n in range(60)]
+    stores[0].claim_sends("digest", "2024-02-14", recipients, now=T0)
+    lease, later = timedelta(minutes=5), T0 + timedelta(minutes=6)
+
+    won = cast(
+        list[dict[str, Claim]],
+        run_together(
+            [
+                partial(s.claim_sends, "digest", "2024-02-14", recipients, now=later, lease=lease)
+                for s in stores
+            ]
+        ),
+    )
+    owners = [r for claims in won for r, c in claims.items() if c]
+    assert sorted(owners) == recipients
+    assert {c for claims in won for c in claims.values()} <= {
+        Claim.TAKEN_OVER,
+        Claim.HELD,
+    }
 
 
 def test_data_written_through_one_handle_is_read_through_another(

@@ -76,6 +76,10 @@ BATCH_GET_KEYS = 100
 BATCH_WRITE_ITEMS = 25
 """BatchWriteItem's cap on requests per call."""
 BATCH_ATTEMPTS = 8
+TRANSACT_ITEMS = 100
+"""Writes per TransactWriteItems: DynamoDB's limit."""
+BATCH_WRITE_ITEMS = 25
+"""Writes per BatchWriteItem: DynamoDB's limit."""
 """Calls per batch before unprocessed keys count as throttling."""
 QUERY_WORKERS = 10
 """Band queries run side by side, as many as botocore's default connection pool holds."""
@@ -739,6 +743,168 @@ class DynamoDbStore:
         except _ConditionFailed:
             return self._claimed(row)
         return Claim.TAKEN_OVER if response.get("Attributes") else Claim.NEW
+
+    def claim_sends(
+        self,
+        kind: str,
+        key: str,
+        recipient_ids: Sequence[str],
+        *,
+        now: datetime,
+        lease: timedelta | None = None,
+    ) -> dict[str, Claim]:
+        """Claims of a batch in transactions of up to 100 conditional writes.
+
+        Each round reads the lines still undecided (one consistent BatchGetItem),
+        decides those already sent or held, and writes the rest in one
+        transaction whose every write is conditioned on the line being as it was
+        read (absent, or pending with the claim time read). DynamoDB applies all
+        or none: when another sender changed a line in between, the transaction
+        is cancelled and the next round reads and decides again, so of two
+        senders claiming overlapping batches exactly one gets each line.
+        """
+        wanted = list(dict.fromkeys(recipient_ids))
+        claims: dict[str, Claim] = {}
+        for start in range(0, len(wanted), TRANSACT_ITEMS):
+            chunk = wanted[start : start + TRANSACT_ITEMS]
+            claims.update(self._claim_chunk(kind, key, chunk, now, lease))
+        return claims
+
+    def _claim_chunk(
+        self,
+        kind: str,
+        key: str,
+        recipient_ids: list[str],
+        now: datetime,
+        lease: timedelta | None,
+    ) -> dict[str, Claim]:
+        claims: dict[str, Claim] = {}
+        undecided = recipient_ids
+        expired = None if lease is None else codecs.timestamp(now - lease)
+        for attempt in range(BATCH_ATTEMPTS):
+            if not undecided:
+                return claims
+            if attempt:
+                self._sleep(min(0.05 * 2 ** (attempt - 1), 2.0))
+            lines = self._send_rows(kind, key, undecided)
+            writes: list[tuple[str, Claim, dict[str, Any]]] = []
+            for recipient_id in undecided:
+                row = lines.get(recipient_id)
+                put = self._claim_put(kind, key, recipient_id, now, row)
+                if row is None:
+                    writes.append((recipient_id, Claim.NEW, put))
+                elif _str(row, "status") != SendStatus.PENDING.value:
+                    claims[recipient_id] = Claim.DONE
+                elif expired is not None and (_str_or_none(row, "claimed_at") or "") <= expired:
+                    writes.append((recipient_id, Claim.TAKEN_OVER, put))
+                else:
+                    claims[recipient_id] = Claim.HELD
+            if not writes:
+                return claims
+            try:
+                self.client.transact_write_items(TransactItems=[w[2] for w in writes])
+            except aws.PROVIDER_ERRORS as exc:
+                if aws.error_code(exc) not in (
+                    "TransactionCanceledException",
+                    "TransactionConflict",
+                ):
+                    raise _translate("claim_sends", exc) from None
+                # Some line changed since it was read (or a concurrent transaction
+                # touched one): nothing was written; read and decide them again.
+                undecided = [w[0] for w in writes]
+                continue
+            claims.update((recipient_id, claim) for recipient_id, claim, _ in writes)
+            undecided = []
+        if undecided:
+            raise ThrottledError("DynamoDB store: claim_sends could not settle its batch")
+        return claims
+
+    def _claim_put(
+        self, kind: str, key: str, recipient_id: str, now: datetime, seen: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """One conditional write of a claim transaction: only onto the line as it was read."""
+        row = {
+            **_send_key(kind, key, recipient_id),
+            "kind": _s(kind),
+            "key": _s(key),
+            "recipient_id": _s(recipient_id),
+            "status": _s(SendStatus.PENDING.value),
+            "claimed_at": _s(codecs.timestamp(now)),
+            TTL_ATTRIBUTE: _n(_epoch(now + self.send_retention)),
+        }
+        put: dict[str, Any] = {"TableName": self.table_name, "Item": row}
+        if seen is None:
+            put["ConditionExpression"] = "attribute_not_exists(#pk)"
+            put["ExpressionAttributeNames"] = {"#pk": PK}
+        elif "claimed_at" in seen:
+            put["ConditionExpression"] = "#status = :pending AND #claimed = :seen"
+            put["ExpressionAttributeNames"] = {"#status": "status", "#claimed": "claimed_at"}
+            put["ExpressionAttributeValues"] = {
+                ":pending": _s(SendStatus.PENDING.value),
+                ":seen": seen["claimed_at"],
+            }
+        else:
+            put["ConditionExpression"] = "#status = :pending AND attribute_not_exists(#claimed)"
+            put["ExpressionAttributeNames"] = {"#status": "status", "#claimed": "claimed_at"}
+            put["ExpressionAttributeValues"] = {":pending": _s(SendStatus.PENDING.value)}
+        return {"Put": put}
+
+    def _send_rows(
+        self, kind: str, key: str, recipient_ids: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The ledger lines of these recipients that exist, by recipient (consistent reads)."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(recipient_ids), BATCH_GET_KEYS):
+            chunk = recipient_ids[start : start + BATCH_GET_KEYS]
+            request = {
+                self.table_name: {
+                    "Keys": [_send_key(kind, key, r) for r in chunk],
+                    "ConsistentRead": True,
+                }
+            }
+            for row in self._batch("claim_sends", "batch_get_item", request, "UnprocessedKeys"):
+                found[_str(row, "recipient_id")] = row
+        return found
+
+    def complete_sends(
+        self, kind: str, key: str, message_ids: Mapping[str, str], *, now: datetime
+    ) -> None:
+        """Completions of a batch in BatchWriteItem calls of 25 rows.
+
+        Unconditional, like complete_send: a message that went out is recorded
+        whatever its line holds. The row is written whole, so a completed line
+        records its completion time as its claim time too.
+        """
+        at = _s(codecs.timestamp(now))
+        ttl = _n(_epoch(now + self.send_retention))
+        puts = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        **_send_key(kind, key, recipient_id),
+                        "kind": _s(kind),
+                        "key": _s(key),
+                        "recipient_id": _s(recipient_id),
+                        "status": _s(SendStatus.SENT.value),
+                        "message_id": _s(message_id),
+                        "claimed_at": at,
+                        "sent_at": at,
+                        TTL_ATTRIBUTE: ttl,
+                    }
+                }
+            }
+            for recipient_id, message_id in message_ids.items()
+        ]
+        for start in range(0, len(puts), BATCH_WRITE_ITEMS):
+            request = {self.table_name: puts[start : start + BATCH_WRITE_ITEMS]}
+            self._batch("complete_sends", "batch_write_item", request, "UnprocessedItems")
+
+    def release_sends(self, kind: str, key: str, recipient_ids: Sequence[str]) -> None:
+        # Conditional deletes cannot be batched outside a transaction, and a
+        # transaction fails whole on one completed line: one call per line, few
+        # in practice (only failed sends give their claim back).
+        for recipient_id in dict.fromkeys(recipient_ids):
+            self.release_send(kind, key, recipient_id)
 
     def _claimed(self, row: dict[str, Any]) -> Claim:
         """Why a claim was refused: sent before, or held by another sender."""

@@ -11,7 +11,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -721,6 +721,84 @@ class SqliteStore:
                 (at, kind, key, recipient_id),
             )
             return Claim.TAKEN_OVER
+
+    def claim_sends(
+        self,
+        kind: str,
+        key: str,
+        recipient_ids: Sequence[str],
+        *,
+        now: datetime,
+        lease: timedelta | None = None,
+    ) -> dict[str, Claim]:
+        wanted = list(dict.fromkeys(recipient_ids))
+        at = codecs.timestamp(now)
+        expired_before = None if lease is None else codecs.timestamp(now - lease)
+        claims: dict[str, Claim] = {}
+        # One IMMEDIATE transaction for the whole batch: nobody writes between the
+        # reads and the writes, so each line is decided exactly as claim_send would.
+        with self._write("claim_sends") as conn:
+            found: dict[str, sqlite3.Row] = {}
+            for chunk in _chunks(wanted, _MAX_PARAMS - 2):
+                rows = conn.execute(
+                    "SELECT recipient_id, status, claimed_at FROM sends"  # noqa: S608 (? marks only)
+                    f" WHERE kind = ? AND key = ? AND recipient_id IN ({','.join('?' * len(chunk))})",
+                    (kind, key, *chunk),
+                ).fetchall()
+                found.update((row["recipient_id"], row) for row in rows)
+            new, taken = [], []
+            for recipient_id in wanted:
+                row = found.get(recipient_id)
+                if row is None:
+                    claims[recipient_id] = Claim.NEW
+                    new.append((kind, key, recipient_id, SendStatus.PENDING.value, at))
+                elif row["status"] != SendStatus.PENDING.value:
+                    claims[recipient_id] = Claim.DONE
+                elif expired_before is not None and (
+                    row["claimed_at"] is None or row["claimed_at"] <= expired_before
+                ):
+                    claims[recipient_id] = Claim.TAKEN_OVER
+                    taken.append((at, kind, key, recipient_id))
+                else:
+                    claims[recipient_id] = Claim.HELD
+            conn.executemany(
+                "INSERT INTO sends (kind, key, recipient_id, status, claimed_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                new,
+            )
+            conn.executemany(
+                "UPDATE sends SET claimed_at = ? WHERE kind = ? AND key = ? AND recipient_id = ?",
+                taken,
+            )
+        return claims
+
+    def complete_sends(
+        self, kind: str, key: str, message_ids: Mapping[str, str], *, now: datetime
+    ) -> None:
+        at = codecs.timestamp(now)
+        with self._write("complete_sends") as conn:
+            conn.executemany(
+                """
+                INSERT INTO sends (kind, key, recipient_id, status, message_id, claimed_at,
+                                   sent_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (kind, key, recipient_id) DO UPDATE SET
+                    status = excluded.status,
+                    message_id = excluded.message_id,
+                    sent_at = excluded.sent_at
+                """,
+                [
+                    (kind, key, recipient_id, SendStatus.SENT.value, message_id, at, at)
+                    for recipient_id, message_id in message_ids.items()
+                ],
+            )
+
+    def release_sends(self, kind: str, key: str, recipient_ids: Sequence[str]) -> None:
+        with self._write("release_sends") as conn:
+            conn.executemany(
+                "DELETE FROM sends WHERE kind = ? AND key = ? AND recipient_id = ? AND status = ?",
+                [(kind, key, r, SendStatus.PENDING.value) for r in dict.fromkeys(recipient_ids)],
+            )
 
     def complete_send(
         self, kind: str, key: str, recipient_id: str, *, message_id: str, now: datetime

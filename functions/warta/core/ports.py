@@ -6,7 +6,7 @@ Mailer tests/contract/test_mailer_contract.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
@@ -203,6 +203,30 @@ class Store(Protocol):
 
     def release_send(self, kind: str, key: str, recipient_id: str) -> None:
         """Give up a claim whose send failed, so a later run may try again."""
+        ...
+
+    def claim_sends(
+        self,
+        kind: str,
+        key: str,
+        recipient_ids: Sequence[str],
+        *,
+        now: datetime,
+        lease: timedelta | None = None,
+    ) -> dict[str, Claim]:
+        """claim_send for each recipient of a batch (duplicates count once), in as few
+        round trips as the store allows, with the same answers and the same guarantee:
+        of concurrent callers claiming overlapping batches, exactly one gets each line."""
+        ...
+
+    def complete_sends(
+        self, kind: str, key: str, message_ids: Mapping[str, str], *, now: datetime
+    ) -> None:
+        """complete_send for each recipient (key of `message_ids`), batched."""
+        ...
+
+    def release_sends(self, kind: str, key: str, recipient_ids: Sequence[str]) -> None:
+        """release_send for each recipient."""
         ...
 
     def get_send(self, kind: str, key: str, recipient_id: str) -> SendRecord | None: ...

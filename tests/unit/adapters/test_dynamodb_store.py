@@ -248,6 +248,55 @@ def test_bands_are_written_25_to_a_call() -> None:
     assert sizes == [25, 25, 10]
 
 
+def test_batch_claims_are_transactions_of_100_and_completions_batch_writes_of_25() -> None:
+    client = FakeDynamoDb()
+    store = DynamoDbStore(TABLE, client)
+    recipients = [f"sub-{n:03d}" for n in range(230)]
+    claims = store.claim_sends("digest", "2024-02-14", recipients, now=T0)
+    assert set(claims.values()) == {Claim.NEW}
+    sizes = [len(p["TransactItems"]) for p in client.params("transact_write_items")]
+    assert sizes == [100, 100, 30]
+    first = client.params("transact_write_items")[0]["TransactItems"][0]["Put"]
+    assert first["ConditionExpression"] == "attribute_not_exists(#pk)"
+    assert first["Item"][TTL_ATTRIBUTE] == {
+        "N": str(math.ceil((T0 + timedelta(days=30)).timestamp()))
+    }
+
+    store.complete_sends("digest", "2024-02-14", {r: "m" for r in recipients}, now=T0)
+    sizes = [len(p["RequestItems"][TABLE]) for p in client.params("batch_write_item")]
+    assert sizes == [25] * 9 + [5]
+
+
+def test_a_cancelled_claim_transaction_is_read_and_decided_again() -> None:
+    # Another sender completed one line between the read and the write: DynamoDB
+    # cancelled the whole transaction; the second round finds that line done.
+    sent = {
+        PK: s("SEND#digest#d"),
+        SK: s("b"),
+        "kind": s("digest"),
+        "key": s("d"),
+        "recipient_id": s("b"),
+        "status": s("sent"),
+    }
+    client = FakeDynamoDb(
+        batch_get_item=[{"Responses": {TABLE: []}}, {"Responses": {TABLE: [sent]}}],
+        transact_write_items=[client_error("TransactionCanceledException"), {}],
+    )
+    store = DynamoDbStore(TABLE, client, sleep=lambda _: None)
+    assert store.claim_sends("digest", "d", ["a", "b"], now=T0) == {
+        "a": Claim.NEW,
+        "b": Claim.DONE,
+    }
+    writes = client.params("transact_write_items")
+    assert [len(w["TransactItems"]) for w in writes] == [2, 1]
+
+
+def test_a_throttled_claim_transaction_is_a_throttle_error() -> None:
+    client = FakeDynamoDb(transact_write_items=[client_error("ThrottlingException")])
+    with pytest.raises(ThrottledError):
+        DynamoDbStore(TABLE, client).claim_sends("digest", "d", ["a"], now=T0)
+
+
 def test_expired_bands_are_filtered_out_though_ttl_has_not_deleted_them() -> None:
     client = FakeDynamoDb()
     DynamoDbStore(TABLE, client).find_story_candidates(["b0:aa"], now=T0)
