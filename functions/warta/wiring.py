@@ -171,9 +171,17 @@ class App:
 
     @cached_property
     def subscriptions(self) -> Subscriptions:
+        from warta.services.signup import SignUp
         from warta.services.subscriptions import Subscriptions
 
-        return Subscriptions(self.store, self.settings.secret, self.clock)
+        signup = SignUp(
+            store=self.store,
+            secret=self.settings.secret,
+            clock=self.clock,
+            delivery=self.delivery,
+            renderer=self.renderer,
+        )
+        return Subscriptions(self.store, self.settings.secret, self.clock, signup=signup)
 
     @cached_property
     def fanout(self) -> Fanout:

@@ -40,6 +40,7 @@ MAX_ALERT_BATCH = 1000
 """Officials per alert batch at most: a batch message names each by id (up to 64
 characters), and 1,000 of them fit an SQS message (256 KiB) with room to spare."""
 MAX_BODY_BYTES = 100 * 1024 * 1024
+MAX_PROXIES = 5
 MAX_DAYS = 365
 MAX_HOURS = 24 * 365
 
@@ -103,6 +104,9 @@ class Settings:
     """Which mailer the local wiring builds."""
     smtp: SmtpSettings | None = None
     """Set exactly when mail is "smtp"."""
+    trusted_proxies: int = 0
+    """Reverse proxies in front of `warta serve` whose X-Forwarded-For names the client
+    (WARTA_TRUSTED_PROXIES): the sign-up limits count requests per client network."""
 
     @property
     def database(self) -> Path:
@@ -200,6 +204,25 @@ def _secret(env: Mapping[str, str]) -> bytes | None:
     if len(value) < MIN_SECRET_LENGTH:
         raise ConfigError(f"WARTA_SECRET must be at least {MIN_SECRET_LENGTH} characters")
     return raw.encode()
+
+
+def _check_keys(secret: bytes) -> None:
+    """Each key of the signing secret (one a line, the current first) long enough, and
+    each with an id of its own; no key's value appears in a message."""
+    from warta.core.links import keyring
+
+    try:
+        keys = keyring(secret).keys
+    except ValueError:
+        raise ConfigError("the signing secret is empty") from None
+    for number, (_, key) in enumerate(keys, start=1):
+        if len(key.strip()) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                f"key {number} of the signing secret (line {number}) must be at least"
+                f" {MIN_SECRET_LENGTH} characters"
+            )
+    if len({kid for kid, _ in keys}) != len(keys):
+        raise ConfigError("the signing secret holds the same key twice, or two keys with one id")
 
 
 def _path(env: Mapping[str, str], name: str, default: Path) -> Path:
@@ -331,11 +354,17 @@ def load_settings(
     send_lease = _seconds(env, "WARTA_SEND_LEASE_SECONDS", 300.0)
     item_retention = _retention(env, "WARTA_ITEM_RETENTION_DAYS", ITEM_RETENTION)
     send_retention = _retention(env, "WARTA_LEDGER_RETENTION_DAYS", SEND_RETENTION)
+    trusted_proxies = int(
+        _number(env, "WARTA_TRUSTED_PROXIES", 0, maximum=MAX_PROXIES, whole=True, minimum=0)
+    )
+    if secret is not None or secret_setting is not None:
+        _check_keys(secret or secret_setting or b"")
     if secret is None:
         _writable_folder(home, "WARTA_HOME")
         _writable_folder(outbox, "WARTA_OUTBOX")
         # The one write of loading settings, made last: the secret file on a first run.
         secret = secret_setting or local_secret(home)
+        _check_keys(secret)  # a secret file of several keys, one a line
     return Settings(
         home=home,
         outbox=outbox,
@@ -357,6 +386,7 @@ def load_settings(
         send_lease=timedelta(seconds=send_lease),
         item_retention=item_retention,
         send_retention=send_retention,
+        trusted_proxies=trusted_proxies,
         mail=mail,
         smtp=smtp,
     )

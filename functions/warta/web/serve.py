@@ -263,13 +263,15 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8025) -> None
     app = build_local(settings)
     try:
         try:
-            server = make_server(WebApp(app.subscriptions), host, port)
+            web = WebApp(app.subscriptions, proxies=settings.trusted_proxies)
+            server = make_server(web, host, port)
         except (OSError, OverflowError) as exc:
             raise ConfigError(f"cannot listen on {host}:{port}: {exc}") from None
         bound_host, bound_port = server.socket.getsockname()[:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         print(f"Warta is serving on http://{shown}:{bound_port}/ (Ctrl-C stops it)")
         # Flushed: under a service manager stdout is a pipe, and the address is needed now.
+        print(f"The sign-up page is {settings.public_url}/ to the public")
         print(
             f"Unsubscribe links in messages point at {settings.public_url}/unsubscribe", flush=True
         )

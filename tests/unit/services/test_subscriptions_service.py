@@ -29,7 +29,7 @@ def service(store: SqliteStore, clock: FixedClock) -> Subscriptions:
 
 
 def test_subscriber_link_unsubscribes_only_that_subscriber(
-    service: Subscriptions, store: SqliteStore
+    service: Subscriptions, store: SqliteStore, clock: FixedClock
 ) -> None:
     assert service.unsubscribe("subscriber", "sub-1", token("subscriber", "sub-1")) is (
         Outcome.UNSUBSCRIBED
@@ -37,7 +37,11 @@ def test_subscriber_link_unsubscribes_only_that_subscriber(
 
     left = store.get_subscriber("sub-1")
     assert left == Subscriber(
-        id="sub-1", email="ani@contoh.id", regions=("35.71",), status=SubscriberStatus.UNSUBSCRIBED
+        id="sub-1",
+        email="ani@contoh.id",
+        regions=("35.71",),
+        status=SubscriberStatus.UNSUBSCRIBED,
+        updated_at=clock.now(),
     )
     other = store.get_subscriber("sub-2")
     assert other is not None and other.status is SubscriberStatus.ACTIVE
