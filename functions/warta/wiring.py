@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from warta.services.delivery import Delivery
     from warta.services.digest import Digest
     from warta.services.fanout import Fanout
+    from warta.services.feedback import AccountSuppression, Feedback
     from warta.services.health import Health
     from warta.services.ingest import Ingest
     from warta.services.subscriptions import Subscriptions
@@ -89,6 +90,7 @@ class App:
         clock: Clock,
         queues: tuple[Queue, Queue, Queue],
         local: LocalQueues | None = None,
+        account_suppression: AccountSuppression | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -99,6 +101,8 @@ class App:
         """The ingest, alert and digest queues, in that order."""
         self._local = local
         """Set by the local wiring only: on AWS each step is its own invocation."""
+        self._account_suppression = account_suppression
+        """The mail provider's own suppression list (SES's, on AWS); none locally."""
 
     @cached_property
     def renderer(self) -> Renderer:
@@ -182,6 +186,17 @@ class App:
             renderer=self.renderer,
         )
         return Subscriptions(self.store, self.settings.secret, self.clock, signup=signup)
+
+    @cached_property
+    def feedback(self) -> Feedback:
+        from warta.services.feedback import Feedback
+
+        return Feedback(
+            store=self.store,
+            clock=self.clock,
+            account=self._account_suppression,
+            lease=self.settings.send_lease,
+        )
 
     @cached_property
     def fanout(self) -> Fanout:
@@ -281,6 +296,7 @@ def build_aws(
     """The AWS wiring. Connects to nothing: each client is made or used on first call."""
     from warta.adapters.dynamodb_store import DynamoDbStore
     from warta.adapters.ses import SesMailer
+    from warta.adapters.ses_suppression import SesSuppressionList
     from warta.adapters.sns import SnsNotifier
     from warta.adapters.sqs import SqsQueue
 
@@ -301,6 +317,7 @@ def build_aws(
             SqsQueue(aws_settings.alert_queue_url, clients.sqs),
             SqsQueue(aws_settings.digest_queue_url, clients.sqs),
         ),
+        account_suppression=SesSuppressionList(clients.sesv2),
     )
 
 

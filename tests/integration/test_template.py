@@ -34,6 +34,7 @@ EXPECTED_FUNCTIONS = {
     "DigestPlanFunction": ("warta.handlers.digest_plan.handler", "ScheduleV2"),
     "DigestSendFunction": ("warta.handlers.digest_send.handler", "SQS"),
     "WebFunction": ("warta.handlers.web.handler", None),
+    "BouncesFunction": ("warta.handlers.bounces.handler", "SQS"),
 }
 
 # What the handlers read from the environment; every function gets all of it.
@@ -164,7 +165,7 @@ def test_table_uses_the_stores_key_constants(template: dict[str, Any]) -> None:
 # -- the functions are the package's ---------------------------------------------
 
 
-def test_the_template_deploys_exactly_the_six_functions(template: dict[str, Any]) -> None:
+def test_the_template_deploys_exactly_the_seven_functions(template: dict[str, Any]) -> None:
     functions = _functions(template)
     assert {name: f["Properties"]["Handler"] for name, f in functions.items()} == {
         name: handler for name, (handler, _) in EXPECTED_FUNCTIONS.items()
@@ -265,12 +266,14 @@ def _sqs_events(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def test_three_queues_feed_three_workers(template: dict[str, Any]) -> None:
+def test_four_queues_feed_four_workers(template: dict[str, Any]) -> None:
     queues = {_getatt_target(properties["Queue"], "Arn") for _, properties in _sqs_events(template)}
-    assert queues == {"IngestQueue", "AlertQueue", "DigestQueue"}
+    assert queues == {"IngestQueue", "AlertQueue", "DigestQueue", "BounceQueue"}
 
 
-@pytest.mark.parametrize("function", ["IngestFunction", "AlertsFunction", "DigestSendFunction"])
+@pytest.mark.parametrize(
+    "function", ["IngestFunction", "AlertsFunction", "DigestSendFunction", "BouncesFunction"]
+)
 def test_sqs_worker_has_a_dead_letter_queue_and_a_long_enough_visibility_timeout(
     template: dict[str, Any], function: str
 ) -> None:
@@ -322,13 +325,19 @@ def test_the_signing_secret_is_named_never_given(template: dict[str, Any]) -> No
     ] == {"Ref": "SecretParameterName"}
 
 
+# Actions with no resource of their own: IAM can grant them only on "*".
+NO_RESOURCE_ACTIONS = {"ses:PutSuppressedDestination"}
+
+
 def test_no_statement_allows_every_resource(template: dict[str, Any]) -> None:
     for statement in _statements(template):
         assert statement["Effect"] == "Allow"
         if "NotResource" in statement:
             continue
         for resource in _as_list(statement["Resource"]):
-            assert resource != "*", statement
+            if resource == "*":
+                assert set(_as_list(statement["Action"])) <= NO_RESOURCE_ACTIONS, statement
+                continue
             text = resource.get("Fn::Sub", "") if isinstance(resource, dict) else resource
             text = text[0] if isinstance(text, list) else text
             if text.endswith("/*"):
@@ -370,7 +379,16 @@ TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
     },
     # a subscriber or official read and written back unsubscribed
     "WebFunction": {"table": {"GetItem", "PutItem"}},
+    # a subscriber or official suppressed, each event applied once (its ledger line);
+    # the officials paged through when a report does not name its recipient
+    "BouncesFunction": {
+        "table": {"GetItem", "PutItem", "UpdateItem", "DeleteItem"},
+        dynamodb_store.GSI2: {"Query"},
+    },
 }
+
+# The only conditions a table statement may carry: which partition keys it reaches.
+LEADING_KEYS = "ForAllValues:StringLike"
 
 
 def _table_access(template: dict[str, Any], name: str) -> dict[str, set[str]]:
@@ -388,7 +406,11 @@ def _table_access(template: dict[str, Any], name: str) -> dict[str, set[str]]:
             if not dynamo:
                 continue
             assert dynamo == actions, statement  # table statements grant nothing else
-            assert "Condition" not in statement and "NotResource" not in statement, statement
+            assert "NotResource" not in statement, statement
+            # A condition may only narrow the rows reached (dynamodb:LeadingKeys).
+            assert set(statement.get("Condition", {})) <= {LEADING_KEYS}, statement
+            for condition in statement.get("Condition", {}).values():
+                assert set(condition) == {"dynamodb:LeadingKeys"}, statement
             for resource in _as_list(statement["Resource"]):
                 if resource == {"Fn::GetAtt": ["Table", "Arn"]}:
                     target = "table"
@@ -421,6 +443,7 @@ def test_every_function_reads_the_table_and_the_one_secret_parameter(
         ("DigestPlanFunction", ["DigestQueue"]),
         ("DigestSendFunction", []),
         ("WebFunction", []),
+        ("BouncesFunction", []),
     ],
 )
 def test_function_sends_only_to_the_queue_it_feeds(
@@ -444,6 +467,7 @@ def test_function_sends_only_to_the_queue_it_feeds(
         ("DigestPlanFunction", False, False),
         ("DigestSendFunction", True, False),
         ("WebFunction", False, False),
+        ("BouncesFunction", False, False),
     ],
 )
 def test_only_senders_may_send_mail_or_sms(
@@ -487,7 +511,8 @@ def test_mail_policy_sends_only_as_the_sender_identity(template: dict[str, Any])
     assert domain["Fn::Sub"][1]["Domain"] == {
         "Fn::Select": [1, {"Fn::Split": ["@", {"Ref": "SenderAddress"}]}]
     }
-    assert configuration_set["Fn::If"][0] == "HasConfigurationSet"
+    # Every send names the stack's own configuration set.
+    assert configuration_set == {"Fn::Sub": prefix + "configuration-set/${MailConfigurationSet}"}
     # The sandbox statement exists only while recipients are listed, and only for them.
     condition, statement, otherwise = sandbox["Fn::If"]
     assert (condition, otherwise) == ("HasSandboxRecipients", {"Ref": "AWS::NoValue"})
@@ -495,6 +520,78 @@ def test_mail_policy_sends_only_as_the_sender_identity(template: dict[str, Any])
         "ForAllValues:StringEquals": {"ses:Recipients": {"Ref": "SesSandboxRecipients"}},
         "StringEquals": {"ses:FromAddress": {"Ref": "SenderAddress"}},
     }
+
+
+# -- what SES tells of the mail it sent ---------------------------------------------
+
+
+def test_every_send_reports_its_bounces_complaints_and_deliveries_to_the_bounce_queue(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["WARTA_SES_CONFIGURATION_SET"] == {"Ref": "MailConfigurationSet"}
+    configuration_set = resources["MailConfigurationSet"]["Properties"]
+    assert configuration_set["SuppressionOptions"] == {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]}
+
+    (destination,) = _resources(template, "AWS::SES::ConfigurationSetEventDestination").values()
+    assert destination["Properties"]["ConfigurationSetName"] == {"Ref": "MailConfigurationSet"}
+    events = destination["Properties"]["EventDestination"]
+    assert events["Enabled"] is True
+    assert sorted(events["MatchingEventTypes"]) == ["bounce", "complaint", "delivery"]
+    assert events["SnsDestination"] == {"TopicARN": {"Ref": "BounceTopic"}}
+    assert destination["DependsOn"] == "BounceTopicPolicy"
+
+    # The topic hands each event to the queue, as SNS's envelope (the handler reads both).
+    (subscription,) = resources["BounceTopic"]["Properties"]["Subscription"]
+    assert subscription == {"Protocol": "sqs", "Endpoint": {"Fn::GetAtt": ["BounceQueue", "Arn"]}}
+
+
+def test_only_ses_of_this_account_feeds_the_topic_and_only_the_topic_the_queue(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    topic_policy = resources["BounceTopicPolicy"]["Properties"]
+    assert topic_policy["Topics"] == [{"Ref": "BounceTopic"}]
+    (publish,) = topic_policy["PolicyDocument"]["Statement"]
+    assert publish["Principal"] == {"Service": "ses.amazonaws.com"}
+    assert publish["Action"] == "sns:Publish"
+    assert publish["Condition"]["StringEquals"] == {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}
+
+    queue_policy = resources["BounceQueuePolicy"]["Properties"]
+    assert queue_policy["Queues"] == [{"Ref": "BounceQueue"}]
+    (send,) = queue_policy["PolicyDocument"]["Statement"]
+    assert send["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert send["Action"] == "sqs:SendMessage"
+    assert send["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Ref": "BounceTopic"}}}
+
+
+def test_the_bounces_function_reaches_only_subscriber_official_and_its_own_ledger_rows(
+    template: dict[str, Any],
+) -> None:
+    from warta.services.feedback import LEDGER_KIND
+
+    (statement,) = [
+        s
+        for p in _function_policies(template, "BouncesFunction")
+        if isinstance(p, dict)
+        for s in p.get("Statement", [])
+        if s["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}
+    ]
+    patterns = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    assert all(p.endswith("*") and "*" not in p[:-1] for p in patterns), patterns
+    prefixes = tuple(p.removesuffix("*") for p in patterns)
+
+    def reached(key: dict[str, Any]) -> bool:
+        return str(key[dynamodb_store.PK]["S"]).startswith(prefixes)
+
+    # The partition keys the store writes those rows under, and no others.
+    assert reached(dynamodb_store._subscriber_key("sub-0123"))
+    assert reached(dynamodb_store._official_key("kpu-kediri"))
+    assert reached(dynamodb_store._send_key(LEDGER_KIND, "bounce:0100", "sub-0123"))
+    assert not reached(dynamodb_store._send_key("digest", "2026-11-28", "sub-0123"))
+    assert not reached(dynamodb_store._story_key("st-0123"))
+    assert not reached(dynamodb_store._source_key("kpu-ri"))
 
 
 # -- the bundle's dependencies -------------------------------------------------

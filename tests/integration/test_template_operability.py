@@ -31,15 +31,27 @@ RESOURCE_WILDCARD_EXCEPTIONS = {
     # SNS has no ARN for a phone number: an SMS published straight to a number can only be
     # allowed on "*", narrowed here by NotResource to everything but topics.
     "sns:Publish": "SMS to phone numbers has no resource ARN",
+    "ses:PutSuppressedDestination": "the SES account's suppression list has no resource ARN",
 }
 
 # Prefixes of actions no such function may hold: SAM policy templates are named by service.
 FORBIDDEN_SERVICES = {
     "WebFunction": ("sqs", "ses", "sns"),
     "IngestFunction": ("ses", "sns"),
+    # It reads reports from outside: it may suppress addresses, never send or queue anything.
+    "BouncesFunction": ("sqs", "sns"),
 }
 
 COUNT_MISSING_DATA = "notBreaching"
+
+# Metrics whose alarms have a threshold of their own rather than firing on the first one:
+# a queue's oldest message (above its retry wait), SES's bounce and complaint rates (below
+# the rates at which SES reviews the account).
+OWN_THRESHOLDS = (
+    "ApproximateAgeOfOldestMessage",
+    "Reputation.BounceRate",
+    "Reputation.ComplaintRate",
+)
 
 
 def _load() -> dict[str, Any]:
@@ -246,9 +258,7 @@ def operability_problems(template: dict[str, Any]) -> list[str]:
             problems.append(f"{name}: OKActions do not go to the alarm topic")
         if properties.get("TreatMissingData") != COUNT_MISSING_DATA:
             problems.append(f"{name}: missing data is not treated as {COUNT_MISSING_DATA}")
-        if not _fires_on_any(properties) and properties.get("MetricName") != (
-            "ApproximateAgeOfOldestMessage"
-        ):
+        if not _fires_on_any(properties) and properties.get("MetricName") not in OWN_THRESHOLDS:
             problems.append(f"{name}: does not fire on the first one")
 
     # Every function: errors and throttles.
@@ -391,8 +401,9 @@ def test_every_dead_letter_queue_is_found(template: dict[str, Any]) -> None:
         "ScheduleFailureQueue",
         "DigestPlanSchedulerDeadLetterQueue",
         "DigestPlanFailureQueue",
+        "BounceDeadLetterQueue",
     }
-    assert _work_queues(template) == {"IngestQueue", "AlertQueue", "DigestQueue"}
+    assert _work_queues(template) == {"IngestQueue", "AlertQueue", "DigestQueue", "BounceQueue"}
 
 
 def test_the_alarm_email_falls_back_to_the_admin_and_is_optional(
@@ -436,7 +447,8 @@ def test_the_only_grant_on_every_resource_is_sms_to_phone_numbers(
         or any(_is_every_resource(r) for r in _as_list(statement.get("Resource", [])))
     ]
     assert [(owner, statement["Action"]) for owner, statement in everywhere] == [
-        ("AlertsFunction", "sns:Publish")
+        ("AlertsFunction", "sns:Publish"),
+        ("BouncesFunction", "ses:PutSuppressedDestination"),
     ]
     # Narrowed to everything that is not a topic: phone numbers only.
     assert everywhere[0][1]["NotResource"] == {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}
@@ -502,8 +514,10 @@ MISSING: list[tuple[str, Change, str]] = [
     # alarms on functions
     ("web errors", _delete("WebErrorsAlarm"), "WebFunction: no Errors alarm"),
     ("ingest throttles", _delete("IngestThrottlesAlarm"), "IngestFunction: no Throttles alarm"),
+    ("bounces errors", _delete("BouncesErrorsAlarm"), "BouncesFunction: no Errors alarm"),
     # dead letters of every kind
     ("redrive", _delete("AlertDeadLetterAlarm"), "AlertDeadLetterQueue: no depth alarm"),
+    ("bounce redrive", _delete("BounceDeadLetterAlarm"), "BounceDeadLetterQueue: no depth alarm"),
     ("wrong queue", _alarm_depth_of_another_queue, "AlertDeadLetterQueue: no depth alarm"),
     ("new redrive", _redrive_to_a_new_queue, "SpareDeadLetterQueue: no depth alarm"),
     (
@@ -515,6 +529,7 @@ MISSING: list[tuple[str, Change, str]] = [
     ("stray queue", _add_queue, "StrayQueue: neither a work queue nor a dead-letter queue"),
     # work queues
     ("age", _delete("DigestQueueAgeAlarm"), "DigestQueue: no age alarm"),
+    ("bounce age", _delete("BounceQueueAgeAlarm"), "BounceQueue: no age alarm"),
     (
         "age threshold",
         _set("AlertQueueAgeAlarm.Properties.Threshold", 60),
@@ -643,6 +658,16 @@ MISSING: list[tuple[str, Change, str]] = [
         "ingest mail",
         _add_policy("IngestFunction", {"Ref": "SendMailPolicy"}),
         "IngestFunction: may use ses:SendEmail",
+    ),
+    (
+        "bounces queue",
+        _add_policy("BouncesFunction", {"SQSSendMessagePolicy": {"QueueName": "x"}}),
+        "BouncesFunction: may use sqs:SQSSendMessagePolicy",
+    ),
+    (
+        "bounce rate threshold",
+        _set("BounceRateAlarm.Properties.MetricName", "Reputation.Other"),
+        "BounceRateAlarm: does not fire on the first one",
     ),
     (
         "ingest ses template",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-HANDLERS = ("schedule", "ingest", "alerts", "digest_plan", "digest_send", "web")
+HANDLERS = ("schedule", "ingest", "alerts", "digest_plan", "digest_send", "web", "bounces")
 RUNTIME_TAG = "cpython-311"
 """The bytecode tag of the functions' runtime (the template's Runtime: python3.11)."""
 

@@ -23,7 +23,9 @@ TEMPLATES = ("jinja2", "babel", "markupsafe", "warta.render")
 """Rendering: loaded on the first message or page, never at import."""
 LOCAL = ("sqlite3", "smtplib", "warta.adapters.sqlite_store", "warta.demo", "warta.cli")
 """What only a one-machine install uses."""
-SERVICES = ("ingest", "alerts", "digest", "health", "fanout", "cycle", "delivery", "sms")
+SERVICES = (
+    "ingest", "alerts", "digest", "health", "fanout", "cycle", "delivery", "sms", "feedback",
+)  # fmt: skip
 TEXT = ("warta.core.text", "stopwordsiso", "gsm0338", *(f"warta.services.{s}" for s in SERVICES))
 """The text pipeline and the services (all but the queue messages a handler reads):
 built by the App on first use."""
@@ -36,7 +38,7 @@ BATCH = (
 functions answer with handlers._observe.process_sqs_batch instead."""
 
 NOT_AT_IMPORT = dict.fromkeys(
-    ("schedule", "ingest", "alerts", "digest_plan", "digest_send", "web"),
+    ("schedule", "ingest", "alerts", "digest_plan", "digest_send", "web", "bounces"),
     PARSERS + TEMPLATES + LOCAL + TEXT + BATCH,
 )
 
@@ -108,6 +110,8 @@ def test_the_services_of_each_step_load_only_what_that_step_runs(tmp_path: Path)
         "from warta.wiring import build_aws\n"
         "app = build_aws(load_settings(os.environ, secret=b's' * 48), load_aws_settings())\n"
         "steps = {}\n"
+        "app.feedback\n"
+        "steps['feedback'] = sorted(sys.modules)\n"
         "from warta.web.app import WebApp\n"
         "WebApp(app.subscriptions)\n"
         "steps['web'] = sorted(sys.modules)\n"
@@ -119,6 +123,12 @@ def test_the_services_of_each_step_load_only_what_that_step_runs(tmp_path: Path)
     )
     steps = {name: set(names) for name, names in json.loads(run(code, tmp_path)).items()}
 
+    # Bounces: the store and SES's suppression list; nothing that renders, parses or sends.
+    assert not sorted(
+        m
+        for m in steps["feedback"]
+        if within(m, (*PARSERS, *TEMPLATES, "warta.core.text", "warta.services.delivery"))
+    )
     # The web function: its pages need Jinja2, but no parser and no text pipeline.
     assert "jinja2" in steps["web"]
     assert not sorted(m for m in steps["web"] if within(m, (*PARSERS, "warta.core.text")))

@@ -40,6 +40,8 @@ def test_every_sample_event_is_used_here() -> None:
     used = {
         "schedule.json", "digest_plan.json", "sqs_ingest.json", "sqs_alerts.json",
         "sqs_digest.json", "url_unsubscribe_get.json", "url_unsubscribe_post.json",
+        # read in tests/unit/services/test_ses_events.py
+        "sqs_bounces.json",
     }  # fmt: skip
     assert {p.name for p in EVENTS.glob("*.json")} == used
 
