@@ -45,7 +45,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-HANDLERS = ("schedule", "ingest", "alerts", "digest_plan", "digest_send", "web")
+HANDLERS = ("schedule", "ingest", "alerts", "digest_plan", "digest_send", "web", "bounces")
 BASELINE = "boto3"
 TARGET = 1.5
 
