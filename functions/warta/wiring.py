@@ -9,17 +9,18 @@ local install runs without boto3.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from warta.config.aws_settings import AwsSettings
 from warta.config.settings import Settings
-from warta.core.errors import ConfigError
+from warta.core.errors import ConfigError, StoreError
 from warta.core.ports import Clock, Fetcher, Mailer, Notifier, Queue, Renderer, Store
 
 if TYPE_CHECKING:
-    from warta.adapters.sqlite_store import SqliteStore
     from warta.services.alerts import Alerts
     from warta.services.cycle import Cycle, LocalQueues
     from warta.services.delivery import Delivery
@@ -341,19 +342,37 @@ def build_ingest(settings: Settings, *, store: Store, fetcher: Fetcher, clock: C
 # -- what the `warta` command asks for ------------------------------------------
 
 
-def open_store(settings: Settings, *, read_only: bool = False) -> SqliteStore:
-    """The local store, to use as a context manager.
+@contextmanager
+def open_store(settings: Settings, *, read_only: bool = False) -> Iterator[Store]:
+    """The store the admin commands work on, as a context manager that closes it.
+
+    The local SQLite file; with WARTA_STORE=dynamodb:TABLE, that DynamoDB
+    table (a deployed stack's), reached with boto3's usual credentials and
+    region (AWS_ENDPOINT_URL_DYNAMODB points it at another endpoint).
 
     `read_only` is for commands that only look (listing sources, a preview),
     or only change what a run stored (enabling a source): before the first
     run has made the database they get an empty store in memory, so they
     create nothing on disk.
     """
+    table = settings.dynamodb_table
+    if table is not None:
+        from warta.adapters.dynamodb_store import DynamoDbStore
+
+        try:
+            yield DynamoDbStore(table)
+        except StoreError as exc:
+            # The store names the call and DynamoDB's error code; say where it went.
+            raise StoreError(
+                f"{exc}; WARTA_STORE names the table {table}, reached with this shell's AWS "
+                "credentials and region"
+            ) from None
+        return
     from warta.adapters.sqlite_store import SqliteStore
 
-    if read_only and not settings.database.exists():
-        return SqliteStore(":memory:")
-    return SqliteStore(settings.database)
+    path = ":memory:" if read_only and not settings.database.exists() else settings.database
+    with SqliteStore(path) as store:
+        yield store
 
 
 def build_preview_fetcher(settings: Settings, url: str) -> Fetcher:

@@ -11,7 +11,7 @@
     role = "Staf Humas KPU Kota Kediri"
     region = "35.71"               # 'national' or a Kemendagri code
     email = "humas@contoh.id"      # an email, a phone number, or both
-    phone = "+6281234567890"       # E.164
+    phone = "0812-3456-7890"       # an Indonesian mobile: 08..., +62 8... or 62 8...
 
 Every field is checked as the file is read; a mistake names the person by
 their place in the file (never by address or number) and the field.
@@ -31,7 +31,7 @@ from warta.core.ports import Store
 from warta.core.validate import (
     check_email,
     check_id,
-    check_phone,
+    check_mobile,
     check_region,
     check_table,
     check_text,
@@ -83,7 +83,7 @@ def _official(raw: Any, where: str) -> Official:
         role=check_text(raw["role"], f"{where}: role"),
         region=check_region(raw["region"], f"{where}: region"),
         email=check_email(email, f"{where}: email") if email else None,
-        phone=check_phone(phone, f"{where}: phone") if phone else None,
+        phone=check_mobile(phone, f"{where}: phone") if phone else None,
     )
 
 

@@ -8,6 +8,7 @@ with the variable's name, never later at the first send.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -107,6 +108,9 @@ class Settings:
     trusted_proxies: int = 0
     """Reverse proxies in front of `warta serve` whose X-Forwarded-For names the client
     (WARTA_TRUSTED_PROXIES): the sign-up limits count requests per client network."""
+    dynamodb_table: str | None = None
+    """WARTA_STORE=dynamodb:TABLE: the admin commands (people, sources, the sent ledger) work
+    on that DynamoDB table, a deployed stack's, instead of the local SQLite file."""
 
     @property
     def database(self) -> Path:
@@ -254,6 +258,24 @@ def _writable_folder(path: Path, name: str) -> None:
         )
 
 
+DYNAMODB_TABLE_NAME = re.compile(r"[A-Za-z0-9_.\-]{3,255}", re.ASCII)
+"""What DynamoDB accepts as a table name."""
+
+
+def _store(env: Mapping[str, str]) -> str | None:
+    """WARTA_STORE: `sqlite` (the local file; the default) or `dynamodb:TABLE`; the table name."""
+    raw = env.get("WARTA_STORE", "sqlite").strip()
+    if raw == "sqlite":
+        return None
+    kind, sep, table = raw.partition(":")
+    if kind == "dynamodb" and sep and DYNAMODB_TABLE_NAME.fullmatch(table):
+        return table
+    raise ConfigError(
+        "WARTA_STORE must be sqlite or dynamodb:TABLE (a DynamoDB table name: 3 to 255 "
+        f"letters, digits, '_', '-' and '.'), not {shown(raw)}"
+    )
+
+
 _MAILERS: dict[str, Literal["outbox", "smtp"]] = {"outbox": "outbox", "smtp": "smtp"}
 _SMTP_SECURITY: dict[str, SmtpSecurity] = {"starttls": "starttls", "tls": "tls", "none": "none"}
 
@@ -337,6 +359,7 @@ def load_settings(
     secret_setting = _secret(env)
     mail = _mail(env)
     smtp = _smtp(env, mail)
+    dynamodb_table = _store(env)
     public_url = _public_url(env.get("WARTA_PUBLIC_URL", "http://127.0.0.1:8025"))
     sender = _sender(env.get("WARTA_SENDER", "Warta Pemilu <warta@localhost>"))
     admin_email = _admin_email(env.get("WARTA_ADMIN_EMAIL"))
@@ -389,4 +412,5 @@ def load_settings(
         trusted_proxies=trusted_proxies,
         mail=mail,
         smtp=smtp,
+        dynamodb_table=dynamodb_table,
     )

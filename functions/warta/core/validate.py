@@ -162,6 +162,62 @@ def check_phone(value: object, field: str) -> str:
     return value
 
 
+MOBILE_PREFIXES = frozenset("1235789")
+"""The digit after the 8 of an Indonesian mobile number (081x Telkomsel, Indosat and XL,
+082x and 085x Telkomsel and Indosat, 083x Axis, 087x XL, 088x Smartfren, 089x Tri);
+084, 086 and 080 are no mobile network's."""
+MOBILE_DIGITS = range(9, 13)
+"""Digits of a mobile number after +62 (after its 0 when written 08...): 10 to 13 with the 0."""
+_MOBILE_SEPARATORS = str.maketrans("", "", " -.")
+_MOBILE_FORMS = "such as 0812-3456-7890, +62 812 3456 7890 or 6281234567890"
+
+
+def _mobile_problem(value: object) -> tuple[str | None, str]:
+    """The national number of an Indonesian mobile number (8xx...), or what is wrong with it."""
+    if not isinstance(value, str) or not value.strip():
+        return None, "is required"
+    if has_control(value):
+        return None, "must be one line without control characters"
+    digits = value.strip().translate(_MOBILE_SEPARATORS)
+    if digits.startswith("+62"):
+        national = digits[3:]
+    elif digits.startswith("62"):
+        national = digits[2:]
+    elif digits.startswith("0"):
+        national = digits[1:]
+    elif digits.startswith("+"):
+        return None, "is not an Indonesian number (+62): alerts go to Indonesian mobiles only"
+    else:
+        return None, "must start with 08, +62 8 or 62 8"
+    if not (national.isascii() and national.isdigit()):
+        return None, "may hold only digits, spaces, '-' and '.' after its + or 0"
+    if national.startswith("0"):
+        return None, "has a 0 after 62: write +62 8... or 08..., not +62 08..."
+    if not national.startswith("8"):
+        return None, "is not a mobile number (a landline or service number cannot take SMS)"
+    if len(national) < 2 or national[1] not in MOBILE_PREFIXES:
+        return None, "is not a mobile prefix in use (081-083, 085, 087-089)"
+    if len(national) not in MOBILE_DIGITS:
+        return None, (
+            f"has {len(national) + 1} digits with its leading 0; "
+            f"a mobile number has {MOBILE_DIGITS.start + 1} to {MOBILE_DIGITS.stop}"
+        )
+    return national, ""
+
+
+def check_mobile(value: object, field: str) -> str:
+    """An Indonesian mobile number in E.164 form (+6281234567890), from the ways people write it.
+
+    08xx, +62 8xx and 62 8xx, with spaces, '-' or '.' anywhere; anything else (a
+    landline, a foreign number, a 0 after +62, too few or too many digits) is
+    refused with ConfigError naming `field` and what is wrong, never quoting the number.
+    """
+    national, problem = _mobile_problem(value)
+    if national is None:
+        raise ConfigError(f"{field} {problem}; give an Indonesian mobile number {_MOBILE_FORMS}")
+    return "+62" + national
+
+
 def check_text(value: object, field: str, *, max_length: int = 200) -> str:
     """A short line of text (a name, a role): not blank, no control characters, trimmed."""
     if not isinstance(value, str) or not value.strip():

@@ -75,7 +75,8 @@ def test_addresses_are_trimmed_and_lower_cased(tmp_path: Path) -> None:
         (OFFICIAL.replace('"kpu-kediri"', '"kpu\\nkediri"'), "official #1: id must be lower-case letters"),
         (OFFICIAL.replace('"35.71"', '"35.7"'), "official #1: region '35.7' is neither"),
         (OFFICIAL.replace('"35.71"', '"35.71 "'), "official #1: region '35.71 ' is neither"),
-        (OFFICIAL.replace('"+6281234567890"', '"0812 3456 7890"'), "official #1: phone must be a phone number in E.164 form"),
+        (OFFICIAL.replace('"+6281234567890"', '"031 734 5678"'), "official #1: phone is not a mobile number"),
+        (OFFICIAL.replace('"+6281234567890"', '"+1 202 555 0143"'), "official #1: phone is not an Indonesian number"),
         (OFFICIAL.replace('"sri@kpu.example.id"', '"sri@kpu.example.id, x@y.id"'), "official #1: email must be exactly one email address"),
         (OFFICIAL.replace('"Sri"', '"Sri\\r\\nBcc: x"'), "official #1: name must be one line"),
         (OFFICIAL.replace('"Ketua KPU"', '""'), "official #1: role is required"),
@@ -92,7 +93,13 @@ def test_a_mistake_names_the_person_by_place_and_the_field(
     assert error.startswith(str(tmp_path / "people.toml") + ": ")
     assert message in error
     assert "\n" not in error and "\r" not in error
-    for address in ("ani@contoh.id", "budi@contoh.id", "sri@kpu.example.id", "0812 3456 7890"):
+    for address in (
+        "ani@contoh.id",
+        "budi@contoh.id",
+        "sri@kpu.example.id",
+        "734 5678",
+        "555 0143",
+    ):
         assert address not in error
 
 
