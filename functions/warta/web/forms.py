@@ -35,6 +35,9 @@ BOT_PROBLEM = (
     "peramban). Kosongkan isian itu atau tulis alamat Anda sendiri, lalu kirim lagi."
 )
 
+ASKED = "pilihan"
+"""A hidden field of every form with the delivery boxes: their absence then means "off"."""
+
 SCOPES = {"semua": ALL_REGIONS, "nasional": NATIONAL, "pilih": None}
 """The three answers to "which stories?": every region's, national only, the regions chosen."""
 
@@ -134,7 +137,7 @@ def _known(codes: Iterable[str], name: str, *, provinces_only: bool) -> list[str
 
 
 def read_choices(fields: Fields) -> Choices:
-    """The subscriber's choices; unticked boxes are "off", as browsers send nothing for them."""
+    """The subscriber's choices; FormError naming each field with a problem."""
     problems: dict[str, str] = {}
     try:
         chosen = _known(fields.get("provinsi", []), "provinsi", provinces_only=True)
@@ -165,16 +168,15 @@ def read_choices(fields: Fields) -> Choices:
     hour = _hour(fields, problems)
     if problems:
         raise FormError(problems)
+    # A box left unticked sends nothing, as does a form without the box: the pages' forms
+    # say they asked (ASKED), and a form that did not is given the defaults.
+    asked = bool(fields.get(ASKED))
     return Choices(
         regions=(scope,) if scope is not None else regions_chosen,
-        digest=_ticked(fields, "ringkasan"),
-        urgent=_ticked(fields, "segera"),
+        digest=bool(fields.get("ringkasan")) if asked else True,
+        urgent=bool(fields.get("segera")) if asked else False,
         digest_hour=hour,
     )
-
-
-def _ticked(fields: Fields, name: str) -> bool:
-    return bool(fields.get(name))
 
 
 def _hour(fields: Fields, problems: dict[str, str]) -> int:
@@ -201,7 +203,7 @@ def client_of(remote: str | None, forwarded: str | None = None, *, proxies: int 
     candidate = remote
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",")]
-        candidate = hops[-proxies] if len(hops) >= proxies else hops[0]
+        candidate = hops[-proxies] if len(hops) >= proxies else remote
     try:
         address = ipaddress.ip_address((candidate or "").strip())
     except ValueError:
