@@ -225,7 +225,7 @@ def test_officials_import_reports_each_line_and_writes_only_when_asked(
     assert exported == (0, f"3 officials written to {export}\n", "")
     status, out, _ = reimported
     assert status == 0
-    assert lines_of(out)[-1] == "0 added, 0 changed, 3 unchanged, 0 refused: written"
+    assert lines_of(out)[-1] == "0 added, 0 changed, 3 unchanged, 0 refused: nothing to change"
     assert everyone == (0, export.read_text(encoding="utf-8"), "")
     assert lines_of(everyone[1]) == [
         "name,role,institution,region,email,phone,id",

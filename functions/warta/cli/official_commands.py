@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from warta.config.settings import Settings
     from warta.core.ports import Store
 
+NOTHING_ENABLED = "no source of the sources file is enabled: no alert can reach anyone"
+
 COMPARED = ("name", "role", "institution", "region", "email", "phone")
 """What an import compares and replaces; whether an official is active is kept as it is."""
 
@@ -134,7 +136,7 @@ class Coverage:
         from warta.core.regions import concerns, region_name
 
         if not self.enabled:
-            return "no source of the sources file is enabled: no alert can reach anyone"
+            return NOTHING_ENABLED
         # A national source concerns every official: only the regional ones say
         # whether anything about the official's own region will come.
         if region == NATIONAL or any(
@@ -334,7 +336,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     lines = read_officials(args.file)
     covered = coverage(args, current)
     if covered is not None and not covered.enabled:
-        print(f"warning: {covered.warning(NATIONAL) or ''}")
+        print(f"warning: {NOTHING_ENABLED}")
         covered = None  # said once, not on every line
     with open_store(current) as store:
         outcomes = plan_import(lines, store)
@@ -362,8 +364,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"{counts}: nothing written; correct the refused lines, "
             "or import with --partial to write the others"
         )
-    else:
+    elif any(o.verdict in ("added", "changed") for o in outcomes):
         print(f"{counts}: written")
+    else:
+        print(f"{counts}: nothing to change")
     return 1 if refused else 0
 
 
