@@ -47,6 +47,7 @@ bench: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python bench/eval_summarizer.py
 	$(BIN)/python bench/eval_classify.py
+	$(BIN)/python bench/eval_claims.py
 	$(BIN)/python bench/eval_cluster.py
 
 # The region table (functions/warta/core/data/regions.tsv) from the pinned
