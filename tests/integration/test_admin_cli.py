@@ -343,11 +343,13 @@ def test_the_sent_ledger_and_source_state_answer_the_same_from_either_store(
             ("sent", "camat-mojoroto", "--key", "st-1", "--kind", "alert-email"),
             ("sources", "enable", "kpu-kota-kediri"),
             ("sources", "enable", "kpu-kota-kediri"),
+            ("sources", "disable", "kpu-kota-kediri"),
+            ("sources", "disable", "kpu-kota-kediri"),
         )
         for side in sides
     }
     assert runs["sqlite"] == runs["dynamodb"]
-    digest, alert, none, enabled, again = runs["dynamodb"]
+    digest, alert, none, enabled, again, disabled, disabled_again = runs["dynamodb"]
     assert digest == (
         0,
         f"digest 2026-11-28 to {subscriber_id(email)}: sent; claimed 2026-11-28T01:02:03Z, "
@@ -363,7 +365,12 @@ def test_the_sent_ledger_and_source_state_answer_the_same_from_either_store(
     assert none == (1, "no alert-email st-1 recorded for camat-mojoroto\n", "")
     assert enabled[1] == "source kpu-kota-kediri enabled: its next run is a first run\n"
     assert again[1] == "source kpu-kota-kediri was not disabled\n"
-    assert sides[1].store.get_source_state("kpu-kota-kediri") == SourceState("kpu-kota-kediri")
+    assert disabled[1] == "source kpu-kota-kediri disabled\n"
+    assert disabled_again[1] == "source kpu-kota-kediri was already disabled\n"
+    for side in sides:
+        state = side.store.get_source_state("kpu-kota-kediri")
+        assert state is not None and state.disabled
+        assert state.last_error == "disabled by an admin (warta sources disable)"
 
 
 def test_a_table_that_is_not_there_is_one_line_naming_the_setting(sides: list[Side]) -> None:

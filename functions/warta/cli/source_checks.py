@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from warta.core.days import JAKARTA
@@ -123,6 +123,22 @@ def enable_source(store: Store, source_id: str) -> bool:
     if state is None or not state.disabled:
         return False
     store.put_source_state(SourceState(source_id))
+    return True
+
+
+DISABLED_BY_ADMIN = "disabled by an admin (warta sources disable)"
+
+
+def disable_source(store: Store, source_id: str) -> bool:
+    """Stop polling a source until `warta sources enable`; False if it was already disabled.
+
+    The rest of its state is kept (what it last answered, its errors), so the
+    listing still tells why it was stopped and how it went before.
+    """
+    state = store.get_source_state(source_id) or SourceState(source_id)
+    if state.disabled:
+        return False
+    store.put_source_state(replace(state, disabled=True, last_error=DISABLED_BY_ADMIN))
     return True
 
 

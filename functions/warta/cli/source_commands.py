@@ -1,4 +1,4 @@
-"""`warta sources` (list, check, enable) and `warta preview`: an admin looking at sources."""
+"""`warta sources` (list, check, enable, disable) and `warta preview`: an admin looking at sources."""
 
 from __future__ import annotations
 
@@ -67,6 +67,12 @@ def register(sub: Subparsers) -> None:
     enable.add_argument("id")
     add_sources_option(enable, nested=True)
     enable.set_defaults(func=cmd_sources_enable)
+    disable = actions.add_parser(
+        "disable", help="stop polling a source until `warta sources enable` (state is kept)"
+    )
+    disable.add_argument("id")
+    add_sources_option(disable, nested=True)
+    disable.set_defaults(func=cmd_sources_disable)
 
 
 # -- preview ---------------------------------------------------------------------
@@ -238,4 +244,17 @@ def cmd_sources_enable(args: argparse.Namespace) -> int:
         f"source {args.id} "
         + ("enabled: its next run is a first run" if done else "was not disabled")
     )
+    return 0
+
+
+def cmd_sources_disable(args: argparse.Namespace) -> int:
+    from warta.cli.source_checks import disable_source, select_sources
+    from warta.config.sources import load_sources
+    from warta.wiring import open_store
+
+    current = settings()
+    select_sources(load_sources(sources_file(args, current)), [args.id])
+    with open_store(current) as store:
+        done = disable_source(store, args.id)
+    print(f"source {args.id} " + ("disabled" if done else "was already disabled"))
     return 0

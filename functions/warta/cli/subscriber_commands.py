@@ -35,9 +35,17 @@ def register(sub: Subparsers) -> None:
         "table with WARTA_STORE=dynamodb:TABLE. A subscriber is named by id (sub-...) or address.",
     )
     actions = subscribers.add_subparsers(dest="action", required=True)
-    add = actions.add_parser("add", help="add an active subscriber")
+    add = actions.add_parser(
+        "add",
+        help="add an active subscriber (with their consent: the admin records it as given)",
+    )
     add.add_argument("email")
     add.add_argument("--region", action="append", help="region code to follow (repeatable)")
+    add.add_argument(
+        "--resubscribe",
+        action="store_true",
+        help="make an unsubscribed subscriber active again (they asked for it)",
+    )
     add.set_defaults(func=cmd_add)
 
     listing = actions.add_parser(
@@ -123,16 +131,48 @@ def cmd_add(args: argparse.Namespace) -> int:
     check_email(args.email, "the subscriber's address")
     for region in args.region or []:
         check_region(region, "--region")
+    now = datetime.now(UTC)
+    key = subscriber_id(args.email)
     with open_store(settings()) as store:
-        store.put_subscriber(
-            Subscriber(
-                id=subscriber_id(args.email),
+        existing = store.get_subscriber(key)
+        if existing is not None and existing.status is SubscriberStatus.SUPPRESSED:
+            # A hard bounce or a complaint: mailing it again risks the sending account.
+            raise ConfigError(
+                f"subscriber {key} is suppressed ({existing.suppressed_reason or 'bounce'}):"
+                " Warta will not mail that address again; remove it first if it was a mistake"
+            )
+        if (
+            existing is not None
+            and existing.status is SubscriberStatus.UNSUBSCRIBED
+            and not args.resubscribe
+        ):
+            raise ConfigError(
+                f"subscriber {key} unsubscribed; add --resubscribe if they asked to come back"
+            )
+        consent = Consent(at=now, source="cli")
+        if existing is None:
+            subscriber = Subscriber(
+                id=key,
                 email=normalize_email(args.email),
                 regions=tuple(args.region or [ALL_REGIONS]),
-                created_at=datetime.now(UTC),
+                created_at=now,
+                signed_up=consent,
+                confirmed=consent,
+                updated_at=now,
             )
-        )
-    print(f"subscriber {subscriber_id(args.email)} added")
+        else:
+            # Their other choices and their history stay as they were.
+            subscriber = replace(
+                existing,
+                status=SubscriberStatus.ACTIVE,
+                regions=tuple(args.region) if args.region else existing.regions,
+                confirmed=existing.confirmed
+                if existing.status is SubscriberStatus.ACTIVE
+                else consent,
+                updated_at=now,
+            )
+        store.put_subscriber(subscriber)
+    print(f"subscriber {key} " + ("added" if existing is None else "updated"))
     return 0
 
 
