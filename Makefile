@@ -28,7 +28,18 @@ $(TOOLS): tests/tools/package.json tests/tools/package-lock.json
 	npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error
 	touch $(TOOLS)
 
-test: $(STAMP) $(TOOLS) lint
+# The browser journey (tests/browser) drives Debian's headless chromium through
+# Playwright, which is pointed at it and never downloads a browser of its own.
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "make test needs Debian's chromium for the browser journey (tests/browser): install the chromium and chromium-driver packages"; exit 1; }
+	@echo "Installing Debian's chromium for the browser journey (apt-get, as root)"
+	@( apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver ) >/dev/null \
+		|| { echo "could not install chromium: run 'apt-get install chromium chromium-driver' as root, then make test"; exit 1; }
+	@test -x $(CHROMIUM) || { echo "chromium installed, but $(CHROMIUM) is missing"; exit 1; }
+
+test: $(STAMP) $(TOOLS) $(CHROMIUM) lint
 	@command -v java >/dev/null || { echo "make test needs Java 17 or newer for DynamoDB Local (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	$(BIN)/python -m pytest
 

@@ -377,8 +377,9 @@ TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
         "table": {"BatchGetItem", "GetItem", "PutItem", "UpdateItem", "DeleteItem"},
         dynamodb_store.GSI1: {"Query"},
     },
-    # a subscriber or official read and written back unsubscribed
-    "WebFunction": {"table": {"GetItem", "PutItem"}},
+    # a subscriber or official read and written back; a sign-up's mail under a ledger
+    # claim, and the ledger lines that count sign-ups
+    "WebFunction": {"table": {"GetItem", "PutItem", "UpdateItem", "DeleteItem"}},
     # a subscriber or official suppressed, each event applied once (its ledger line);
     # the officials paged through when a report does not name its recipient
     "BouncesFunction": {
@@ -466,7 +467,8 @@ def test_function_sends_only_to_the_queue_it_feeds(
         ("AlertsFunction", True, True),
         ("DigestPlanFunction", False, False),
         ("DigestSendFunction", True, False),
-        ("WebFunction", False, False),
+        # A sign-up's confirmation, a preferences link.
+        ("WebFunction", True, False),
         ("BouncesFunction", False, False),
     ],
 )

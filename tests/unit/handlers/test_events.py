@@ -42,6 +42,8 @@ def test_every_sample_event_is_used_here() -> None:
         "sqs_digest.json", "url_unsubscribe_get.json", "url_unsubscribe_post.json",
         # read in tests/unit/services/test_ses_events.py
         "sqs_bounces.json",
+        # read in tests/integration/test_web_lambda.py
+        "url_subscribe_post.json",
     }  # fmt: skip
     assert {p.name for p in EVENTS.glob("*.json")} == used
 
