@@ -1,6 +1,6 @@
 """Quality of the claim, verdict and fact extraction on labelled clarifications.
 
-Runs `check_claim` on each row of bench/data/claim_set.tsv (and claim_holdout.tsv,
+Runs `check_claim` on each row of bench/data/claims/claim_set.tsv (and claim_holdout.tsv,
 written after the rules were tuned) as ingest would store it: the title, the
 summary the summarizer makes of the text, and the text. Prints the accuracy of
 the verdict, the exact matches and the mean token F1 of the claim and fact spans,
@@ -28,8 +28,8 @@ from warta.core.text.summarize import summarize
 
 HERE = Path(__file__).resolve().parent
 SETS = (
-    ("own set, written before tuning", HERE / "data" / "claim_set.tsv"),
-    ("held-out set, written after tuning", HERE / "data" / "claim_holdout.tsv"),
+    ("own set, written before tuning", HERE / "data" / "claims" / "claim_set.tsv"),
+    ("held-out set, written after tuning", HERE / "data" / "claims" / "claim_holdout.tsv"),
 )
 _WORD = re.compile(r"[^\W_]+")
 

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from warta.config.files import templates_dir
 from warta.core.days import JAKARTA
 from warta.core.regions import region_name
+
+if TYPE_CHECKING:
+    from warta.core.model import Authority, Story
+    from warta.core.text.claims import StoryCheck
 
 
 def tanggal(value: date | datetime) -> str:
@@ -43,6 +47,29 @@ def jam(value: datetime) -> str:
     return f"{format_time(value.astimezone(JAKARTA), 'HH.mm', locale='id')} WIB"
 
 
+@lru_cache(maxsize=256)
+def klarifikasi(story: Story) -> StoryCheck:
+    """A clarification's verdict, fact, claim and who states the fact, for its messages
+    (read once per story: a message shows it in several places)."""
+    from warta.core.text.claims import check_story  # the text pipeline, on the first one shown
+
+    return check_story(story)
+
+
+def sumber_label(authority: Authority) -> str:
+    """'Sumber resmi' for an election body or the government, 'Pemeriksa fakta', 'Media'."""
+    from warta.core.text.claims import speaker_label
+
+    return speaker_label(authority)
+
+
+def sumber_resmi(story: Story) -> int:
+    """How many election bodies and government sources carried the story."""
+    from warta.core.text.claims import OFFICIAL_BODIES
+
+    return len({s.source_id for s in story.sources if s.authority in OFFICIAL_BODIES})
+
+
 def href(url: str) -> str:
     """A link from a feed, only if it is http(s): a `javascript:` URL is data, not a link."""
     return url if url.startswith(("https://", "http://")) else "#"
@@ -66,6 +93,10 @@ class JinjaRenderer:
         self.env.filters["href"] = href
         # "Kota Kediri", not "35.71"; the region table loads on the first name shown.
         self.env.filters["region_name"] = region_name
+        # A clarification leads with its fact and verdict, its claim marked as such.
+        self.env.filters["klarifikasi"] = klarifikasi
+        self.env.filters["sumber_label"] = sumber_label
+        self.env.filters["sumber_resmi"] = sumber_resmi
 
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)

@@ -32,6 +32,7 @@ import difflib
 import email
 import os
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default
@@ -60,6 +61,7 @@ from warta.services.compose import Letterhead
 from warta.services.delivery import Delivery
 from warta.services.digest import Digest
 from warta.services.health import Health
+from warta.services.sms import SMS_LIMIT, septets
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 REGENERATE = "WARTA_REGENERATE_GOLDEN"
@@ -123,10 +125,12 @@ URGENT = Story(
     region="national",
     # Quotes, &, < and an em dash: escaping in HTML and RFC 2047 in the Subject header.
     title='Hoaks "Surat Suara Tercoblos" — KPU & Bawaslu Tegaskan Tidak Benar',
+    # The claim as it circulated, then the fact the bodies state (core.text.claims).
     summary=(
-        'KPU & Bawaslu menegaskan video "surat suara sudah tercoblos" yang beredar '
-        "tidak benar: TPS dalam video melayani <300 pemilih dan pemungutan suara baru "
-        "dimulai pukul 07.00 — kabar itu hoaks."
+        'Beredar video yang menyebut "surat suara sudah tercoblos" dikirim ke TPS di '
+        'Jakarta Timur. KPU & Bawaslu menegaskan video "surat suara sudah tercoblos" itu '
+        "direkam saat simulasi: TPS dalam video melayani <300 pemilih dan pemungutan suara "
+        "baru dimulai pukul 07.00."
     ),
     published_at=KPU.published_at,
     created_at=NOW - timedelta(hours=2),
@@ -225,6 +229,26 @@ def alert_message(store: SqliteStore) -> EmailMessage:
     report = alerts.story(URGENT.id)
     assert (report.emails, len(mailer.sent)) == (1, 1)
     return mailer.sent[0]
+
+
+def alert_sms(store: SqliteStore) -> str:
+    store.put_story(URGENT)
+    store.put_official(replace(OFFICIAL, email=None, phone="+6281234567890"))
+    notifier = RecordingNotifier()
+    alerts = Alerts(
+        store=store,
+        delivery=Delivery(
+            store=store,
+            clock=FixedClock(NOW),
+            mailer=RecordingMailer(),
+            notifier=notifier,
+            letterhead=LETTERHEAD,
+        ),
+        renderer=JinjaRenderer(),
+    )
+    report = alerts.story(URGENT.id)
+    assert (report.sms, len(notifier.sent)) == (1, 1)
+    return notifier.sent[0][1] + "\n"
 
 
 def health_message(store: SqliteStore) -> EmailMessage:
@@ -375,6 +399,61 @@ def test_what_is_blanked_is_well_formed(store: SqliteStore, name: str) -> None:
     assert blank(message, wire_text(message)).count(BLANK_BOUNDARY) == 4
 
 
+FACT_START = "KPU & Bawaslu menegaskan video"
+"""How the fact of URGENT begins (the sentence its bodies state)."""
+CLAIM_LABEL = "Klaim yang beredar"
+CLAIM_WORDS = "dikirim ke TPS di Jakarta Timur"
+"""Words of URGENT's claim only: they must not appear before the claim is marked as such."""
+
+
+def assert_fact_before_claim(text: str, *, fact: str = FACT_START) -> None:
+    """The fact comes first, then the claim's label, and the claim's words only after it."""
+    assert fact in text, "the fact is missing"
+    assert CLAIM_LABEL in text, "the claim is not marked as such"
+    assert text.index(fact) < text.index(CLAIM_LABEL), "the claim comes before the fact"
+    assert text.index(CLAIM_LABEL) < text.index(CLAIM_WORDS), "the claim is shown unmarked"
+
+
+@pytest.mark.parametrize("name", ["alert.eml", "digest.eml"])
+def test_a_clarification_leads_with_the_fact_then_the_claim_marked_as_such(
+    store: SqliteStore, name: str
+) -> None:
+    make, _, _ = KINDS[name]
+    sent = make(store)
+    message = reparsed(blank(sent, wire_text(sent)))
+
+    assert_fact_before_claim(body(message, "plain"))
+    assert_fact_before_claim(body(message, "html"), fact=FACT_START.replace("&", "&amp;"))
+    if name == "alert.eml":
+        assert message["Subject"].startswith(f"[PENTING] HOAKS - {FACT_START}")
+        assert CLAIM_WORDS not in message["Subject"]
+
+
+def test_the_alert_sms_leads_with_verdict_and_fact_within_two_segments(
+    store: SqliteStore,
+) -> None:
+    sms = alert_sms(store).strip()
+
+    assert sms.startswith(f"WARTA PEMILU: HOAKS. {FACT_START}")
+    # The claim comes last, marked, with what room is left: here cut short.
+    assert sms.index(URGENT.sources[0].url) < sms.index(f"{CLAIM_LABEL}: ")
+    assert sms.endswith("...") and CLAIM_WORDS not in sms
+    assert septets(sms) <= SMS_LIMIT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Klaim yang beredar: surat suara {CLAIM_WORDS}. {FACT_START} itu simulasi.",
+        f"Hoaks: surat suara {CLAIM_WORDS}. {FACT_START} itu simulasi. Klaim yang beredar: -",
+        f"{FACT_START} itu simulasi.",
+    ],
+)
+def test_the_fact_before_claim_check_fails_on_a_claim_first(text: str) -> None:
+    with pytest.raises(AssertionError):
+        assert_fact_before_claim(text)
+
+
 def test_html_escapes_feed_text_that_looks_like_markup(store: SqliteStore) -> None:
     message = digest_message(store)
 
@@ -384,6 +463,10 @@ def test_html_escapes_feed_text_that_looks_like_markup(store: SqliteStore) -> No
     assert "melayani &lt;300 pemilih" in html
     assert "<300" not in html
     assert "KPU & Bawaslu" in body(message, "plain")
+
+
+def test_the_alert_sms_matches_its_golden_file(store: SqliteStore) -> None:
+    compare_with_golden("alert_sms.txt", alert_sms(store))
 
 
 def test_every_golden_file_belongs_to_a_message_kind() -> None:

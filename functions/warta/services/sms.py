@@ -22,6 +22,9 @@ from warta.core.safe_text import clean
 SMS_LIMIT = 306
 """Septets in two concatenated GSM-7 segments (153 each): room for a title and a link."""
 
+MIN_TAIL = 30
+"""Septets below which the text after the link is left out rather than cut to a stub."""
+
 _CODEC = "gsm03.38"
 _PLAIN = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"',
@@ -93,11 +96,13 @@ def sms_text(rendered: str, link: str | None = None) -> str:
     link = to_gsm(link) if link else ""
     if not link or link not in text:
         return _cut(text, SMS_LIMIT)
-    # Cut the words around the link, never the link: the text before it first
-    # keeps its place, what follows is shortened to the room that is left.
+    # Cut the words around the link, never the link. What comes before it comes first
+    # (an alert puts its verdict and fact there) and keeps all the room it needs; what
+    # follows (the claim, marked as such) gets the room that is left, or is left out
+    # when too little is left for more than its first words.
     before, _, after = text.partition(link)
-    before = _cut(before.strip(), (SMS_LIMIT - septets(link) - 1) // 2 if after else SMS_LIMIT)
+    before = _cut(before.strip(), SMS_LIMIT - septets(link) - 1)
     head = f"{before} {link}".strip()
     room = SMS_LIMIT - septets(head) - 1
-    tail = _cut(after.strip(), room) if after.strip() and room > 3 else ""
+    tail = _cut(after.strip(), room) if after.strip() and room >= MIN_TAIL else ""
     return f"{head} {tail}".strip()

@@ -120,7 +120,8 @@ def test_urgent_then_most_confirmed_stories_come_first(
         service.send_batch(batch)
 
     text = mailer.sent[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    positions = [text.index(f"Berita {name}") for name in ("klarifikasi", "tiga-sumber", "baru")]
+    # By summary: a clarification is headed by its fact, not its title.
+    positions = [text.index(f"Ringkasan {name}") for name in ("klarifikasi", "tiga-sumber", "baru")]
     assert positions == sorted(positions)
 
 

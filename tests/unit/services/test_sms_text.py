@@ -58,3 +58,23 @@ def test_a_link_with_letters_outside_gsm7_arrives_whole_percent_encoded() -> Non
 
     assert "https://kpu.go.id/berita/klarifikasi-%C3%B1and%C3%BA-%F0%9F%98%80" in text
     assert gsm7(text)
+
+
+def test_the_text_before_the_link_keeps_its_room_the_text_after_gets_the_rest() -> None:
+    fact = "HOAKS. " + "KPU menegaskan surat suara masih tersegel di gudang. " * 3
+    claim = "Klaim yang beredar: " + "surat suara tercoblos ditemukan " * 10
+
+    text = sms_text(f"{fact} {LINK} {claim}", link=LINK)
+
+    assert text.startswith(fact.strip())  # the fact whole, first
+    assert LINK in text and "Klaim yang beredar: surat suara" in text
+    assert text.endswith("...") and septets(text) <= SMS_LIMIT
+
+
+def test_a_text_after_the_link_with_too_little_room_is_left_out() -> None:
+    fact = "HOAKS. " + "KPU menegaskan surat suara masih tersegel di gudang dan aman. " * 4
+
+    text = sms_text(f"{fact} {LINK} Klaim yang beredar: surat suara tercoblos", link=LINK)
+
+    assert text.endswith(LINK)
+    assert "Klaim" not in text and septets(text) <= SMS_LIMIT

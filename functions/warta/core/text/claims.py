@@ -444,11 +444,14 @@ class StoryCheck:
     def fact(self) -> str:
         """The fact to lead with; when the text states none, who judged the claim how."""
         if self.check.fact:
-            return self.check.fact
+            # "Faktanya, ..." says what the message's own label says.
+            fact = _FACT_OPENER.sub("", self.check.fact)
+            return fact[:1].upper() + fact[1:]
         who = self.speaker_names or "Sumber"
         return f"{who} menyatakan informasi yang beredar {self.verdict.phrase}."
 
 
+_FACT_OPENER = re.compile(r"^(?:faktanya|fakta\s+sebenarnya|kenyataannya)\s*[,:]?\s*", re.I)
 _KIND_ORDER = {"official": 0, "factcheck": 1, "media": 2}
 
 
