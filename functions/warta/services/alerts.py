@@ -64,10 +64,11 @@ STORE_SECONDS = 0.05
 """One official's store round trips: a read, then a claim and a completion per channel."""
 BATCH_SHARE = 0.5
 """The share of its function's time a batch is sized to take; the rest is room for throttles."""
-RESERVE_SHARE = 0.25
+RESERVE_SHARE = 1 / 3
 """A batch stops before the next official once less than this share of its function's time
-is left: room for one official whose two sends are both throttled to the end of their
-backoff (adapters.aws.Backoff), and for handing back the rest."""
+is left: room for one official whose two sends are both throttled to the end of botocore's
+retries and then of their own backoff (adapters.aws.Backoff), about 18 s, and for handing
+back the rest."""
 
 
 def batch_size_for(seconds: float | None) -> int:
@@ -98,7 +99,7 @@ class Deadline:
 
     def too_close(self, slowest: float) -> bool:
         """Whether the next official might not be done in time: less than RESERVE_SHARE of
-        the total is left, or less than twice the slowest official so far."""
+        the total is left, or less than twice what the slowest official so far took."""
         return self.remaining() < max(self.total * RESERVE_SHARE, 2 * slowest)
 
 

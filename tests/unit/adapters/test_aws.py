@@ -170,8 +170,8 @@ def test_queue_errors() -> None:
 @pytest.mark.parametrize(
     ("base", "cap", "budget", "ceilings"),
     [
-        # The defaults: nine more attempts, 4.575 s of waiting at most.
-        (0.025, 1.0, 5.0, (0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0)),
+        # The defaults: 14 more attempts, 4.63 s of waiting at most.
+        (0.01, 0.5, 5.0, (0.01, 0.02, 0.04, 0.08, 0.16, 0.32, *[0.5] * 8)),
         (1.0, 1.0, 3.0, (1.0, 1.0, 1.0)),  # a ceiling that fits exactly is kept
         (1.0, 4.0, 10.0, (1.0, 2.0, 4.0)),  # the next 4 would pass the budget
         (0.5, 4.0, 0.4, ()),  # not even one wait fits: no retry
@@ -213,7 +213,7 @@ def test_a_throttle_is_waited_out_with_a_random_part_of_each_ceiling() -> None:
     assert aws.retry_throttled(call, codes={"SlowDown"}, backoff=backoff) == "answer"
 
     assert call.calls == 4
-    assert waits == pytest.approx([0.0, 0.025, 0.1])
+    assert waits == pytest.approx([0.0, 0.01, 0.04])
 
 
 def test_a_throttle_that_outlasts_the_budget_is_raised_as_it_came() -> None:

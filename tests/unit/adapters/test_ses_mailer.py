@@ -181,7 +181,7 @@ def test_a_throttled_send_is_tried_again_after_a_jittered_wait_and_goes_once() -
         assert mailer.send(digest()) == "ses-1"
     stubber.assert_no_pending_responses()
 
-    assert waits == [0.0125, 0.025, 0.05]  # half of each ceiling: 25, 50 and 100 ms
+    assert waits == [0.005, 0.01, 0.02]  # half of each ceiling: 10, 20 and 40 ms
 
 
 def test_a_send_throttled_past_its_backoff_is_a_temporary_send_error() -> None:
@@ -196,7 +196,7 @@ def test_a_send_throttled_past_its_backoff_is_a_temporary_send_error() -> None:
 
     assert caught.value.temporary
     assert str(caught.value).startswith("SES is not taking sends now (TooManyRequestsException")
-    assert len(waits) == 9 and sum(waits) <= backoff.budget
+    assert len(waits) == 14 and sum(waits) <= backoff.budget
 
 
 def test_a_refusal_is_not_tried_again() -> None:

@@ -196,7 +196,7 @@ def test_a_throttled_sms_is_tried_again_and_sent_once(aws: Aws) -> None:
     message_id = notifier.notify(PHONE, ALERT)
 
     assert aws.sms() == {message_id: (PHONE, ALERT)}
-    assert waits == [0.025, 0.05]
+    assert waits == [0.01, 0.02]
 
 
 @pytest.mark.parametrize(

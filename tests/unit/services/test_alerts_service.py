@@ -180,14 +180,14 @@ def test_a_batch_is_sized_to_half_its_function_time_at_the_accounts_rates(
 @pytest.mark.parametrize(
     ("remaining", "slowest", "close"),
     [
-        (16, 0, False),
-        (15, 0, False),  # a quarter of 60 s is left: still room for one more
-        (14.9, 0, True),
-        (20, 9, False),
-        (17.9, 9, True),  # the slowest official so far took 9 s: twice that is kept
+        (21, 0, False),
+        (20, 0, False),  # a third of 60 s is left: still room for one more
+        (19.9, 0, True),
+        (24, 12, False),
+        (23.9, 12, True),  # the slowest official so far took 12 s: twice that is kept
     ],
 )
-def test_a_batch_stops_when_a_quarter_of_its_time_or_twice_its_slowest_is_left(
+def test_a_batch_stops_when_a_third_of_its_time_or_twice_its_slowest_is_left(
     remaining: float, slowest: float, close: bool
 ) -> None:
     assert Deadline(total=60, remaining=lambda: remaining).too_close(slowest) is close
@@ -243,20 +243,20 @@ def test_a_batch_short_of_time_hands_back_the_officials_it_has_not_reached(
 ) -> None:
     store.put_story(story())
     batch = batch_of(store, 10)
-    watch = Stopwatch(total=10)  # a quarter is 2.5 s: it stops with 2 s left
+    watch = Stopwatch(total=9)  # a third is 3 s: it stops with less than that left
     mailer = SlowMailer(watch=watch)
     service = alerts(store, clock, mailer, RecordingNotifier())
 
     first = service.send_batch(batch, watch.deadline())
 
-    assert (first.emails, first.complete) == (8, False)
-    assert first.remainder == replace(batch, official_ids=batch.official_ids[8:])
+    assert (first.emails, first.complete) == (7, False)
+    assert first.remainder == replace(batch, official_ids=batch.official_ids[7:])
     assert watch.spent <= watch.total
     assert store.get_send(BATCH_DONE, "st-1:p1", "0") is None  # not done: the rest is owed
 
     rest = service.send_batch(first.remainder)
 
-    assert (rest.emails, rest.complete) == (2, True)
+    assert (rest.emails, rest.complete) == (3, True)
     assert sorted(str(m["To"]) for m in mailer.sent) == [f"o-{n:02d}@contoh.id" for n in range(10)]
     assert store.get_send(BATCH_DONE, "st-1:p1", "0") is not None
 
