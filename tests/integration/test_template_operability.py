@@ -36,7 +36,9 @@ RESOURCE_WILDCARD_EXCEPTIONS = {
 
 # Prefixes of actions no such function may hold: SAM policy templates are named by service.
 FORBIDDEN_SERVICES = {
-    "WebFunction": ("sqs", "ses", "sns"),
+    # The public pages send one kind of mail, a sign-up's confirmation or preferences link
+    # (SES), and never queue work or text anyone.
+    "WebFunction": ("sqs", "sns"),
     "IngestFunction": ("ses", "sns"),
     # It reads reports from outside: it may suppress addresses, never send or queue anything.
     "BouncesFunction": ("sqs", "sns"),
