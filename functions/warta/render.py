@@ -6,6 +6,7 @@ Plain-text templates (.txt) are not escaped, because they are not HTML.
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from warta.config.files import templates_dir
 from warta.core.days import JAKARTA
@@ -70,6 +72,18 @@ def sumber_resmi(story: Story) -> int:
     return len({s.source_id for s in story.sources if s.authority in OFFICIAL_BODIES})
 
 
+_SCRIPT_UNSAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def json_ld(value: Any) -> Markup:
+    """JSON for a <script type="application/ld+json"> element: < > & are written as JSON
+    escapes, so no text in it can close the element or open another one."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True).translate(_SCRIPT_UNSAFE)
+    return Markup(text)  # noqa: S704 (nothing left in it that HTML reads as markup)
+
+
 def href(url: str) -> str:
     """A link from a feed, only if it is http(s): a `javascript:` URL is data, not a link."""
     return url if url.startswith(("https://", "http://")) else "#"
@@ -81,7 +95,10 @@ class JinjaRenderer:
     def __init__(self, directory: Path | None = None) -> None:
         self.env = Environment(
             loader=FileSystemLoader(str(directory or templates_dir())),
-            autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+            # Atom feeds are XML: escaped as HTML is, which XML reads the same.
+            autoescape=select_autoescape(
+                enabled_extensions=("html", "atom"), default_for_string=True
+            ),
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -97,6 +114,7 @@ class JinjaRenderer:
         self.env.filters["klarifikasi"] = klarifikasi
         self.env.filters["sumber_label"] = sumber_label
         self.env.filters["sumber_resmi"] = sumber_resmi
+        self.env.filters["json_ld"] = json_ld
 
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)

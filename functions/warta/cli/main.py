@@ -13,7 +13,13 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from warta.cli import cycle_commands, people_commands, serve_command, source_commands
+from warta.cli import (
+    archive_command,
+    cycle_commands,
+    people_commands,
+    serve_command,
+    source_commands,
+)
 from warta.cli.common import err
 from warta.core.errors import ConfigError, WartaError
 
@@ -87,7 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (cycle_commands, source_commands, people_commands, serve_command):
+    for module in (
+        cycle_commands,
+        source_commands,
+        people_commands,
+        serve_command,
+        archive_command,
+    ):
         module.register(sub)
     register_text_filters(sub)
     return parser

@@ -19,10 +19,13 @@ a 4xx status and the problem beside its field, and nothing is stored.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 from wsgiref.types import StartResponse, WSGIEnvironment
 
@@ -35,6 +38,9 @@ from warta.services.signup import Asked, Client, Confirmed
 from warta.services.subscriptions import Access, Outcome, Subscriptions
 from warta.web import forms
 from warta.web.forms import Fields, FormError
+
+if TYPE_CHECKING:
+    from warta.services.archive import Archive
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +198,13 @@ def read_body(environ: WSGIEnvironment) -> bytes:
 
 Handler = Callable[[WSGIEnvironment], Response]
 
+ARCHIVE_PATHS = (
+    ("arsip", re.compile(r"/arsip(?:/(?P<value>\d{4}-\d{2}-\d{2}))?(?P<slash>/?)")),
+    ("cerita", re.compile(r"/cerita/(?P<value>[A-Za-z0-9][A-Za-z0-9_-]{0,79})(?P<slash>/?)")),
+    ("feed", re.compile(r"/feed/(?P<value>[a-z]{1,40})\.atom(?P<slash>)")),
+)
+"""The archive's paths: the index, a day, a story, a feed (services.archive)."""
+
 
 class WebApp:
     """The WSGI application: `WebApp(subscriptions)` is callable as (environ, start_response).
@@ -242,7 +255,7 @@ class WebApp:
         if method not in KNOWN_METHODS:
             return self.error(HTTPStatus.NOT_IMPLEMENTED)
         path = environ.get("PATH_INFO") or "/"
-        route = self.routes.get(path)
+        route = self.routes.get(path) or self.archive_route(path)
         if route is None:
             return self.error(HTTPStatus.NOT_FOUND)
         allowed, handler = route
@@ -460,6 +473,66 @@ class WebApp:
         if outcome is Outcome.REFUSED:
             return self.page(HTTPStatus.FORBIDDEN, "page_refused.html")
         return self.page(HTTPStatus.OK, "page_done.html", kind=link.kind, outcome=outcome.value)
+
+    # -- the public archive: /arsip/, /arsip/YYYY-MM-DD/, /cerita/<id>/, /feed/<name>.atom --
+    @cached_property
+    def archive(self) -> Archive:
+        from warta.services.archive import Archive  # the text pipeline, on the first archive page
+
+        return Archive(
+            store=self.subscriptions.store, renderer=self.renderer, clock=self.subscriptions.clock
+        )
+
+    def archive_route(self, path: str) -> tuple[tuple[str, ...], Handler] | None:
+        """The archive's pages, found by the shape of their path. Each page is a folder, as
+        `warta archive build` writes it, so a path without its last slash is redirected."""
+        matched = next(
+            (
+                (kind, found)
+                for kind, pattern in ARCHIVE_PATHS
+                if (found := pattern.fullmatch(path))
+            ),
+            None,
+        )
+        if matched is None:
+            return None
+        kind, found = matched
+        value, slash = found.group("value"), found.group("slash")
+        get = ("GET", "HEAD")
+        if kind == "feed":
+            return get, lambda environ: self.archive_feed(environ, value)
+        if not slash:
+            return get, lambda environ: self.redirect(path + "/")
+        if kind == "arsip" and not value:
+            return get, lambda environ: self.archive_page(self.archive.index_page())
+        if kind == "arsip":
+            return get, lambda environ: self.archive_day(value)
+        return get, lambda environ: self.archive_page(
+            self.archive.story_page(value, self.base_url(environ))
+        )
+
+    def archive_day(self, value: str) -> Response:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return self.error(HTTPStatus.NOT_FOUND)
+        return self.archive_page(self.archive.day_page(day))
+
+    def archive_page(self, html: str | None) -> Response:
+        if html is None:
+            return self.error(HTTPStatus.NOT_FOUND)
+        return Response(HTTPStatus.OK, html.encode("utf-8"), HTML)
+
+    def archive_feed(self, environ: WSGIEnvironment, name: str) -> Response:
+        from warta.services.archive import ATOM
+
+        feed = self.archive.feed(name, self.base_url(environ))
+        if feed is None:
+            return self.error(HTTPStatus.NOT_FOUND)
+        return Response(HTTPStatus.OK, feed.encode("utf-8"), ATOM)
+
+    def redirect(self, location: str) -> Response:
+        return Response(HTTPStatus.MOVED_PERMANENTLY, b"", TEXT, (("Location", location),))
 
     # -- pages -----------------------------------------------------------------
     def page(
