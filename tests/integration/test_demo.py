@@ -184,7 +184,15 @@ def test_new_clarification_alerts_each_official_once_and_nothing_else(demo: Demo
     ]
     assert all(m["X-Warta-Kind"] == "alert" for m in messages)
     assert sorted(str(m["To"]) for m in messages) == sorted(officials_by_email)
-    assert all("Pencoblosan Diundur Sepekan" in str(m["Subject"]) for m in messages)
+    # The fact and its verdict lead; the circulating claim is only quoted, marked as such.
+    for m in messages:
+        assert str(m["Subject"]).startswith("[PENTING] HOAKS - "), m["Subject"]
+        assert "Diundur" not in str(m["Subject"])
+        plain = m.get_body(("plain",))
+        assert plain is not None
+        words = " ".join(plain.get_content().split())
+        assert "Klaim yang beredar" in words and "Pencoblosan Diundur Sepekan" in words
+        assert words.index("Fakta:") < words.index("Klaim yang beredar")
     assert sorted(json.loads(p.read_text())["to"] for p in new_sms) == sorted(phones)
     assert re.search(r"new items:\s+1\b", out), out
 

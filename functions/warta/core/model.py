@@ -317,10 +317,16 @@ class DigestBatch:
 
 @dataclass(frozen=True, slots=True)
 class AlertBatch:
-    """A slice of the officials one urgent story concerns: one unit of alert fan-out."""
+    """A slice of the officials one urgent story concerns, or of the subscribers who asked
+    for urgent clarifications of its region: one unit of alert fan-out."""
 
     story_id: str
     official_ids: tuple[str, ...]
     number: int = 0
     plan: str = ""
     """Which planning of the story's alert made the batch: its completion is recorded under it."""
+    subscriber_ids: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return len(self.official_ids) + len(self.subscriber_ids)

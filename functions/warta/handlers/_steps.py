@@ -94,7 +94,12 @@ def alert(app: App, work: str | AlertBatch, deadline: Deadline) -> None:
         plan = app.fanout.plan_alerts(work, deadline)
         logger.info(
             "story's alert planned",
-            extra={"batches": plan.batches, "officials": plan.officials, "skipped": plan.skipped},
+            extra={
+                "batches": plan.batches,
+                "officials": plan.officials,
+                "subscribers": plan.subscribers,
+                "skipped": plan.skipped,
+            },
         )
         count("AlertBatches", plan.batches)
         return
@@ -108,11 +113,12 @@ def alert(app: App, work: str | AlertBatch, deadline: Deadline) -> None:
         extra={
             "batch": work.number,
             "officials": report.officials,
+            "subscribers": report.subscribers,
             "emails": report.emails,
             "sms": report.sms,
             "already": report.already,
             "failed": report.failed,
-            "handed_back": len(report.remainder.official_ids) if report.remainder else 0,
+            "handed_back": report.remainder.size if report.remainder else 0,
             "skipped": report.skipped,
         },
     )

@@ -9,6 +9,11 @@ send rates (batch_size_for), and it watches the time its invocation has left
 (Deadline): when that runs short it stops before the next official and hands
 back those it has not reached as a batch of their own (AlertReport.remainder).
 
+Subscribers who asked for urgent clarifications (Subscriber.urgent) of a
+region the story concerns (core.regions.wanted) get the alert by email too,
+in batches of their own planned after the officials'; only ACTIVE ones, read
+again when their batch is sent.
+
 Each official gets the alert once per channel (email, SMS), whatever retries,
 takeovers or hand-backs happen, through the sent ledger. Each batch of a
 planning records itself done (BATCH_DONE) once every one of its officials has
@@ -24,9 +29,9 @@ from dataclasses import dataclass, replace
 
 from warta.config.settings import MAX_ALERT_BATCH
 from warta.core.links import RecipientKind
-from warta.core.model import AlertBatch, Official, Story
+from warta.core.model import AlertBatch, Official, Story, Subscriber, SubscriberStatus
 from warta.core.ports import Renderer, Store
-from warta.core.regions import concerns
+from warta.core.regions import concerns, wanted
 from warta.services.compose import Edition, render_edition
 from warta.services.delivery import Delivery, Recipient, tally
 from warta.services.sms import SMS_LIMIT, sms_text
@@ -43,6 +48,8 @@ __all__ = [
 
 EMAIL_KIND = "alert-email"
 SMS_KIND = "alert-sms"
+SUBSCRIBER_KIND = "alert-subscriber"
+"""Sent-ledger kind of a subscriber's alert email (subscriber and official ids may look alike)."""
 ALERTED = "alert-done"
 """Sent-ledger kind that marks a story whose alert reached every official concerned."""
 ALERTED_RECIPIENT = "officials"
@@ -110,6 +117,7 @@ class AlertPlan:
     story_id: str
     batches: int = 0
     officials: int = 0
+    subscribers: int = 0
     skipped: str | None = None
 
 
@@ -119,6 +127,7 @@ class AlertReport:
     number: int = 0
     """The batch reported on (0 also for a whole story alerted at once)."""
     officials: int = 0
+    subscribers: int = 0
     emails: int = 0
     sms: int = 0
     already: int = 0
@@ -138,7 +147,16 @@ class AlertReport:
 
     def add(self, other: AlertReport) -> None:
         """Count another batch of the same story in this report."""
-        for name in ("officials", "emails", "sms", "already", "busy", "resumed", "failed"):
+        for name in (
+            "officials",
+            "subscribers",
+            "emails",
+            "sms",
+            "already",
+            "busy",
+            "resumed",
+            "failed",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.skipped = self.skipped or other.skipped
         self.remainder = self.remainder or other.remainder
@@ -165,13 +183,14 @@ class Alerts:
         """Officials per batch for batches run under deadlines like this one."""
         return self.batch_size or batch_size_for(deadline.total if deadline else None)
 
-    def render(self, story: Story) -> tuple[Edition, str]:
+    def render(self, story: Story, audience: str = "official") -> tuple[Edition, str]:
         email = render_edition(
             self.renderer,
             subject="alert_subject.txt",
             text="alert.txt",
             html="alert.html",
             story=story,
+            audience=audience,
         )
         sms = sms_text(
             self.renderer.render("alert_sms.txt", story=story),
@@ -189,25 +208,39 @@ class Alerts:
         return story, None
 
     def plan(self, story: Story, plan: str = "", *, size: int) -> Iterator[AlertBatch]:
-        """The officials the story concerns, in batches of `size`, streamed page by page."""
-        pending: list[str] = []
+        """The officials the story concerns, then the subscribers who asked for its region's
+        urgent clarifications, in batches of `size`, streamed page by page."""
         number = 0
+        for ids in _chunked(self._officials_for(story), size):
+            yield AlertBatch(story.id, ids, number, plan)
+            number += 1
+        for ids in _chunked(self._subscribers_for(story), size):
+            yield AlertBatch(story.id, (), number, plan, subscriber_ids=ids)
+            number += 1
+
+    def _officials_for(self, story: Story) -> Iterator[str]:
         cursor: str | None = None
         while True:
             page = self.store.officials_page(cursor=cursor, limit=self.page_size)
             for official in page.items:
-                if not concerns(story.region, (official.region,)):
-                    continue
-                pending.append(official.id)
-                if len(pending) == size:
-                    yield AlertBatch(story.id, tuple(pending), number, plan)
-                    number += 1
-                    pending = []
+                if concerns(story.region, (official.region,)):
+                    yield official.id
             cursor = page.cursor
             if cursor is None:
-                break
-        if pending:
-            yield AlertBatch(story.id, tuple(pending), number, plan)
+                return
+
+    def _subscribers_for(self, story: Story) -> Iterator[str]:
+        cursor: str | None = None
+        while True:
+            page = self.store.subscribers_page(
+                SubscriberStatus.ACTIVE, cursor=cursor, limit=self.page_size
+            )
+            for subscriber in page.items:
+                if _wants_alert(subscriber, story):
+                    yield subscriber.id
+            cursor = page.cursor
+            if cursor is None:
+                return
 
     def send_batch(self, batch: AlertBatch, deadline: Deadline | None = None) -> AlertReport:
         """Alert the officials of one batch, stopping in time before `deadline`."""
@@ -215,21 +248,10 @@ class Alerts:
         story, report.skipped = self.urgent_story(batch.story_id)
         if story is None:
             return report
-        email, sms = self.render(story)
-        slowest = 0.0
-        for n, official_id in enumerate(batch.official_ids):
-            if deadline is not None:
-                if deadline.too_close(slowest):
-                    report.remainder = replace(batch, official_ids=batch.official_ids[n:])
-                    break
-                started = deadline.remaining()
-            official = self.store.get_official(official_id)
-            # An official may have left, or moved to another region, since the planning.
-            if official and official.active and concerns(story.region, (official.region,)):
-                report.officials += 1
-                self._alert(official, story, email, sms, report)
-            if deadline is not None:
-                slowest = max(slowest, started - deadline.remaining())
+        if batch.subscriber_ids:
+            self._alert_subscribers(batch, story, deadline, report)
+        else:
+            self._alert_officials(batch, story, deadline, report)
         if batch.plan and report.complete:
             self.store.complete_send(
                 BATCH_DONE,
@@ -240,6 +262,53 @@ class Alerts:
             )
             self.finish(batch.story_id, batch.plan)
         return report
+
+    def _alert_officials(
+        self, batch: AlertBatch, story: Story, deadline: Deadline | None, report: AlertReport
+    ) -> None:
+        email, sms = self.render(story)
+        slowest = 0.0
+        for n, official_id in enumerate(batch.official_ids):
+            if deadline is not None:
+                if deadline.too_close(slowest):
+                    report.remainder = replace(batch, official_ids=batch.official_ids[n:])
+                    return
+                started = deadline.remaining()
+            official = self.store.get_official(official_id)
+            # An official may have left, or moved to another region, since the planning.
+            if official and official.active and concerns(story.region, (official.region,)):
+                report.officials += 1
+                self._alert(official, story, email, sms, report)
+            if deadline is not None:
+                slowest = max(slowest, started - deadline.remaining())
+
+    def _alert_subscribers(
+        self, batch: AlertBatch, story: Story, deadline: Deadline | None, report: AlertReport
+    ) -> None:
+        email, _ = self.render(story, audience="subscriber")
+        # Read again at send time: one may have left, changed their choices or been
+        # suppressed since the planning, and only ACTIVE subscribers are ever mailed.
+        found = self.store.get_subscribers(batch.subscriber_ids)
+        slowest = 0.0
+        for n, subscriber_id in enumerate(batch.subscriber_ids):
+            if deadline is not None:
+                if deadline.too_close(slowest):
+                    report.remainder = replace(batch, subscriber_ids=batch.subscriber_ids[n:])
+                    return
+                started = deadline.remaining()
+            subscriber = found.get(subscriber_id)
+            if subscriber is not None and _wants_alert(subscriber, story):
+                report.subscribers += 1
+                outcome = self.delivery.email(
+                    email,
+                    kind="alert",
+                    ledger_kind=SUBSCRIBER_KIND,
+                    key=story.id,
+                    to=Recipient(RecipientKind.SUBSCRIBER, subscriber.id, subscriber.email),
+                )
+                tally(report, outcome, "emails")
+            if deadline is not None:
+                slowest = max(slowest, started - deadline.remaining())
 
     def finish(self, story_id: str, plan: str | None = None) -> bool:
         """Mark the story alerted if every batch of its latest planning is done (and that
@@ -306,3 +375,22 @@ class Alerts:
                 sms, kind=SMS_KIND, key=story.id, recipient_id=official.id, phone=official.phone
             )
             tally(report, outcome, "sms")
+
+
+def _wants_alert(subscriber: Subscriber, story: Story) -> bool:
+    return (
+        subscriber.status is SubscriberStatus.ACTIVE
+        and subscriber.urgent
+        and wanted(story.region, subscriber.regions)
+    )
+
+
+def _chunked(ids: Iterator[str], size: int) -> Iterator[tuple[str, ...]]:
+    pending: list[str] = []
+    for recipient_id in ids:
+        pending.append(recipient_id)
+        if len(pending) == size:
+            yield tuple(pending)
+            pending = []
+    if pending:
+        yield tuple(pending)

@@ -217,7 +217,7 @@ class Cycle:
             alert = self.alerts.send_batch(batch)
         except Exception as exc:  # this batch's failure; a later run's sweep resumes it
             report.alerts.append(
-                AlertReport(batch.story_id, batch.number, failed=max(len(batch.official_ids), 1))
+                AlertReport(batch.story_id, batch.number, failed=max(batch.size, 1))
             )
             progress(f"  {name}: FAILED, {reason(exc)}")
             logger.debug("alert batch failed", exc_info=exc)

@@ -52,7 +52,8 @@ class Queues:
     """{"source_id": ...}: one due source to fetch."""
     alerts: Queue
     """{"story_id": ...}: one urgent story to plan into batches of officials; and
-    {"story_id": ..., "plan": ..., "number": n, "official_ids": [...]}: one such batch."""
+    {"story_id": ..., "plan": ..., "number": n, "official_ids": [...]} (with
+    "subscriber_ids": [...] for subscribers who asked for urgent alerts): one such batch."""
     digest: Queue
     """{"day": "YYYY-MM-DD", "number": n, "subscriber_ids": [...]}: one digest batch."""
 
@@ -112,6 +113,7 @@ class Fanout:
             pending.append(alert_batch_message(batch))
             report.batches += 1
             report.officials += len(batch.official_ids)
+            report.subscribers += len(batch.subscriber_ids)
             if len(pending) == QUEUE_CHUNK:
                 self.queues.alerts.send(pending)
                 pending = []

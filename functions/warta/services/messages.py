@@ -49,12 +49,15 @@ def read_story_id(body: Mapping[str, Any]) -> str:
 
 
 def alert_batch_message(batch: AlertBatch) -> dict[str, Any]:
-    """One batch of a story's officials, on the same queue as the story's own message."""
+    """One batch of a story's officials (or subscribers), on the same queue as the story's
+    own message."""
     body: dict[str, Any] = {
         "story_id": batch.story_id,
         "number": batch.number,
         "official_ids": list(batch.official_ids),
     }
+    if batch.subscriber_ids:
+        body["subscriber_ids"] = list(batch.subscriber_ids)
     if batch.plan:
         body["plan"] = batch.plan
     return body
@@ -69,7 +72,10 @@ def read_alert(body: Mapping[str, Any]) -> str | AlertBatch:
     ids = body["official_ids"]
     if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
         raise BadMessage("the message has no list of official ids")
-    return AlertBatch(story_id, tuple(ids), _number(body), _plan(body))
+    subscribers = body.get("subscriber_ids", [])
+    if not isinstance(subscribers, list) or not all(isinstance(i, str) and i for i in subscribers):
+        raise BadMessage("the message's subscriber ids are not a list of ids")
+    return AlertBatch(story_id, tuple(ids), _number(body), _plan(body), tuple(subscribers))
 
 
 def batch_message(batch: DigestBatch) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from tests import builders
 from tests.builders import official
 
 from warta.adapters.sqlite_store import SqliteStore
-from warta.core.model import AlertBatch, Story
+from warta.core.identity import subscriber_id
+from warta.core.model import ALL_REGIONS, AlertBatch, Story, Subscriber, SubscriberStatus
 from warta.services.alerts import (
     ALERTED,
     ALERTED_RECIPIENT,
@@ -321,3 +322,122 @@ def test_an_official_who_left_or_moved_since_the_planning_is_not_alerted(
 
     assert [str(m["To"]) for m in mailer.sent] == ["stays@petugas.example"]
     assert (report.officials, report.complete) == (1, True)
+
+
+# -- subscribers who asked for urgent clarifications ---------------------------------------
+
+
+def subscriber(address: str, regions: tuple[str, ...], **changes: object) -> Subscriber:
+    made = Subscriber(
+        id=subscriber_id(address),
+        email=address,
+        regions=regions,
+        urgent=True,
+        status=SubscriberStatus.ACTIVE,
+    )
+    return replace(made, **changes)  # type: ignore[arg-type]
+
+
+def test_subscribers_who_asked_get_the_alert_of_their_regions_and_nobody_else_does(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(story(region="35.71"))
+    store.put_official(official("kediri", "35.71", email="kediri@petugas.example"))
+    for s in (
+        subscriber("kota@warga.example", ("35.71",)),
+        subscriber("prov@warga.example", ("35",)),  # the province contains the city
+        subscriber("semua@warga.example", (ALL_REGIONS,)),
+        subscriber("nasional@warga.example", ("national",)),  # national stories only
+        subscriber("jakarta@warga.example", ("31",)),
+        subscriber("tidak@warga.example", ("35.71",), urgent=False),
+        subscriber("tertunda@warga.example", ("35.71",), status=SubscriberStatus.PENDING),
+        subscriber("keluar@warga.example", ("35.71",), status=SubscriberStatus.UNSUBSCRIBED),
+        subscriber("ditekan@warga.example", ("35.71",), status=SubscriberStatus.SUPPRESSED),
+    ):
+        store.put_subscriber(s)
+    mailer, notifier = RecordingMailer(), RecordingNotifier()
+    service = alerts(store, clock, mailer, notifier)
+
+    report = service.story("st-1")
+
+    assert sorted(str(m["To"]) for m in mailer.sent) == [
+        "kediri@petugas.example",
+        "kota@warga.example",
+        "prov@warga.example",
+        "semua@warga.example",
+    ]
+    assert (report.officials, report.subscribers, report.emails) == (1, 3, 4)
+    assert report.complete
+    to_subscriber = next(m for m in mailer.sent if str(m["To"]) == "kota@warga.example")
+    body = to_subscriber.get_body(("plain",))
+    assert body is not None
+    words = " ".join(body.get_content().split())
+    assert "memilih menerima klarifikasi hoaks mendesak" in words
+    assert "sebagai petugas" not in words
+    # Once only, whatever retries: a second run sends nothing more.
+    again = service.story("st-1")
+    assert (again.emails, again.already) == (0, 4)
+
+
+def test_subscribers_are_planned_in_batches_of_their_own_after_the_officials(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(story())
+    for n in range(3):
+        store.put_official(official(f"o{n}", "national", email=f"o{n}@petugas.example"))
+    for n in range(3):
+        store.put_subscriber(subscriber(f"w{n}@warga.example", (ALL_REGIONS,)))
+    service = alerts(store, clock, RecordingMailer(), RecordingNotifier())
+
+    found = store.get_story("st-1")
+    assert found is not None
+    batches = list(service.plan(found, "p1", size=2))
+
+    assert [(len(b.official_ids), len(b.subscriber_ids)) for b in batches] == [
+        (2, 0),
+        (1, 0),
+        (0, 2),
+        (0, 1),
+    ]
+    assert [b.number for b in batches] == [0, 1, 2, 3]
+
+
+def test_a_subscriber_who_left_after_the_planning_is_not_alerted(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(story())
+    store.put_subscriber(subscriber("pergi@warga.example", (ALL_REGIONS,)))
+    store.put_subscriber(subscriber("tetap@warga.example", (ALL_REGIONS,)))
+    mailer = RecordingMailer()
+    service = alerts(store, clock, mailer, RecordingNotifier())
+    found = store.get_story("st-1")
+    assert found is not None
+    [batch] = list(service.plan(found, "p1", size=10))
+    gone = store.get_subscriber(subscriber_id("pergi@warga.example"))
+    assert gone is not None
+    store.put_subscriber(replace(gone, status=SubscriberStatus.SUPPRESSED))
+
+    report = service.send_batch(batch)
+
+    assert [str(m["To"]) for m in mailer.sent] == ["tetap@warga.example"]
+    assert (report.subscribers, report.emails) == (1, 1)
+
+
+def test_a_subscriber_batch_out_of_time_hands_back_its_rest(
+    store: SqliteStore, clock: FixedClock
+) -> None:
+    store.put_story(story())
+    for n in range(3):
+        store.put_subscriber(subscriber(f"w{n}@warga.example", (ALL_REGIONS,)))
+    service = alerts(store, clock, RecordingMailer(), RecordingNotifier())
+    found = store.get_story("st-1")
+    assert found is not None
+    [batch] = list(service.plan(found, "p1", size=10))
+    left = iter([60.0, 60.0, 60.0, 10.0, 10.0, 10.0, 10.0])
+
+    report = service.send_batch(batch, Deadline(total=60.0, remaining=lambda: next(left)))
+
+    assert report.remainder is not None
+    assert report.remainder.official_ids == ()
+    assert report.remainder.subscriber_ids == batch.subscriber_ids[1:]
+    assert report.subscribers == 1

@@ -6,6 +6,7 @@ Run over a real SQLite store and the in-process queue the one-machine cycle uses
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -28,7 +29,13 @@ from warta.services.alerts import (
 from warta.services.delivery import Delivery
 from warta.services.digest import Digest
 from warta.services.fanout import FINISHED, QUEUED, Fanout, Queues
-from warta.services.messages import read_alert, read_batch, read_story_id
+from warta.services.messages import (
+    BadMessage,
+    alert_batch_message,
+    read_alert,
+    read_batch,
+    read_story_id,
+)
 
 from .conftest import (
     LETTERHEAD,
@@ -257,3 +264,17 @@ def test_sweep_marks_a_story_whose_batches_are_all_done_instead_of_planning_it_a
     assert service.requeue_lost_alerts() == 0
     assert queues.alerts.drain() == []
     assert store.get_send(ALERTED, "today", ALERTED_RECIPIENT) is not None
+
+
+def test_an_alert_batch_of_subscribers_goes_through_the_queue_whole() -> None:
+    batch = AlertBatch("st-1", (), 3, "p1", subscriber_ids=("sub-a", "sub-b"))
+    assert read_alert(json.loads(json.dumps(alert_batch_message(batch)))) == batch
+    officials = AlertBatch("st-1", ("o1",), 0, "p1")
+    assert read_alert(json.loads(json.dumps(alert_batch_message(officials)))) == officials
+
+
+@pytest.mark.parametrize("bad", [{"a": 1}, "sub-a", [""], [1]])
+def test_an_alert_batch_with_bad_subscriber_ids_is_refused(bad: object) -> None:
+    body = {"story_id": "st-1", "number": 0, "official_ids": [], "subscriber_ids": bad}
+    with pytest.raises(BadMessage):
+        read_alert(body)
