@@ -58,6 +58,7 @@ bench: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python bench/eval_summarizer.py
 	$(BIN)/python bench/eval_classify.py
+	$(BIN)/python bench/eval_places.py
 	$(BIN)/python bench/eval_claims.py
 	$(BIN)/python bench/eval_cluster.py
 

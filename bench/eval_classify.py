@@ -1,8 +1,9 @@
 """Quality of the clarification and election classifiers on labelled titles.
 
 Prints precision, recall, F1 and confusion counts of `is_clarification` on
-bench/data/clarification_set.tsv, on the real titles in the shared data folder
-and on bench/data/clarification_holdout.tsv; the accuracy of `is_election` on
+bench/data/clarification_set.tsv, on the real titles in the shared data folder,
+on bench/data/clarification_holdout.tsv and on the sets of rebuttals phrased
+as explanations (clarification_explanations*.tsv); the accuracy of `is_election` on
 bench/data/relevance_set.tsv and relevance_holdout.tsv; every misclassified
 row; and the time of one `classify` call.
 
@@ -189,6 +190,9 @@ def main() -> int:
         "clarification_holdout.tsv",
         labelled(DATA / "clarification_holdout.tsv", "is_clarification"),
     )
+    for name in ("clarification_explanations.tsv", "clarification_explanations_holdout.tsv"):
+        if (DATA / name).is_file():
+            report_clarification(name, labelled(DATA / name, "is_clarification"))
     relevance = labelled(DATA / "relevance_set.tsv", "is_election")
     report_relevance("relevance_set.tsv", relevance)
     report_relevance(

@@ -13,6 +13,7 @@ from tests.builders import in_another_regency
 from warta.cli.text_filters import classify_lines, cluster_lines, summarize_lines
 from warta.core.model import Authority
 from warta.core.text.classify import classify
+from warta.core.text.places import region_named
 from warta.core.text.summarize import summarize
 
 Filter = Callable[..., int]
@@ -91,8 +92,27 @@ def test_classify_answers_as_the_pipeline_does(title: str, summary: str, source:
             "source": source,
             "election": election,
             "clarification": clarification,
+            "region": region_named(title, summary),
         }
     ]
+
+
+def test_classify_names_the_region_the_text_names_within_the_sources() -> None:
+    records = [
+        {
+            "title": "[HOAKS] Surat Suara Tercoblos di Kabupaten Kediri",
+            "summary": "",
+            "source": "factcheck",
+        },
+        {"title": "[HOAKS] Surat Suara Tercoblos di Kediri", "summary": "", "source": "factcheck"},
+        {"title": "Bimtek PPS Kediri", "summary": "", "source": "kpu", "source_region": "35.71"},
+        {"title": "KPU Bantah Isu Pemilu Ditunda", "summary": "", "source": "kpu"},
+        {"title": "Rapat Pleno", "summary": "", "source": "kpu", "source_region": "35.99"},
+    ]
+    status, lines, err = run(classify_lines, records)
+    assert [line.get("region") for line in lines] == ["35.06", "35", "35.71", None, None]
+    assert status == 1
+    assert "line 5: unknown source_region '35.99'" in err
 
 
 def test_classify_tells_a_rebuttal_from_other_news() -> None:

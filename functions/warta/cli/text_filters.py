@@ -6,8 +6,11 @@ line, in order: the input's fields plus its answer.
 - summarize: {"title", "text"} (paragraphs separated by blank lines) gains
   "summary".
 - classify: {"title", "summary", "source"}, source being an authority (kpu
-  bawaslu dkpp kemendagri komdigi pemda factcheck media), gains "election" and
-  "clarification".
+  bawaslu dkpp kemendagri komdigi pemda factcheck media), gains "election",
+  "clarification" and "region": the code of the most specific region the title
+  and lead name (core.text.places), or null when they name none. An optional
+  "source_region" (a Kemendagri code or "national", the default) is the
+  source's region: a region outside it is not read, as in ingest.
 - cluster: {"id", "title", "text", "source"} for a whole batch gains "story":
   the id of the first item of its story. Nothing is stored; the decision is
   the ingest service's, against each story's first item (its title, the
@@ -29,9 +32,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from warta.core.model import STORY_TEXT_LIMIT, Authority
+from warta.core.model import NATIONAL, STORY_TEXT_LIMIT, Authority
+from warta.core.regions import is_known
 from warta.core.text.classify import classify
 from warta.core.text.cluster import band_keys, signature, story_to_join
+from warta.core.text.places import region_named
 from warta.core.text.summarize import summarize
 
 Record = dict[str, Any]
@@ -81,7 +86,7 @@ def summarize_lines(inp: TextIO, out: TextIO, *, err: TextIO | None = None) -> i
 
 
 def classify_lines(inp: TextIO, out: TextIO, *, err: TextIO | None = None) -> int:
-    """Adds "election" and "clarification" to each {"title", "summary", "source"} line."""
+    """Adds "election", "clarification" and "region" to each {"title", "summary", "source"} line."""
 
     def answer(record: Record) -> Record:
         title, summary = _string(record, "title"), _string(record, "summary")
@@ -91,8 +96,12 @@ def classify_lines(inp: TextIO, out: TextIO, *, err: TextIO | None = None) -> in
         except ValueError:
             known = " ".join(a.value for a in Authority)
             raise BadLine(f"unknown source {source!r} (one of: {known})") from None
+        scope = _string(record, "source_region") if "source_region" in record else NATIONAL
+        if not is_known(scope):
+            raise BadLine(f"unknown source_region {scope!r} (a Kemendagri code or 'national')")
         election, clarification = classify(title, summary, authority)
-        return {"election": election, "clarification": clarification}
+        region = region_named(title, summary, scope)
+        return {"election": election, "clarification": clarification, "region": region}
 
     return _run(inp, out, err, answer)
 
@@ -100,6 +109,7 @@ def classify_lines(inp: TextIO, out: TextIO, *, err: TextIO | None = None) -> in
 @dataclass(slots=True)
 class _Story:
     id: object
+    source: str
     title: str
     text: str
     """What a stored story keeps of its first item's text (services.ingest does the same)."""
@@ -114,18 +124,24 @@ class _Batch:
     bands: dict[str, list[int]] = field(default_factory=dict)
     ids: set[object] = field(default_factory=set)
 
-    def story_of(self, item_id: object, title: str, text: str) -> object:
+    def story_of(self, item_id: object, source: str, title: str, text: str) -> object:
         sig = signature(title, text)
         keys = band_keys(sig)
         candidates = {index for key in keys for index in self.bands.get(key, ())}
         # A story's index is the order it began in: the oldest match wins.
         joined = story_to_join(
-            sig, title, text, candidates, age=lambda index: index, first_item=self._first_item
+            sig,
+            title,
+            text,
+            candidates,
+            age=lambda index: index,
+            first_item=self._first_item,
+            same_source=lambda index: self.stories[index].source == source,
         )
         if joined is not None:
             return self.stories[joined].id
         index = len(self.stories)
-        self.stories.append(_Story(item_id, title, text[:STORY_TEXT_LIMIT], sig))
+        self.stories.append(_Story(item_id, source, title, text[:STORY_TEXT_LIMIT], sig))
         for key in keys:
             self.bands.setdefault(key, []).append(index)
         return item_id
@@ -146,10 +162,10 @@ def cluster_lines(inp: TextIO, out: TextIO, *, err: TextIO | None = None) -> int
         if not isinstance(item_id, str | int) or isinstance(item_id, bool):
             raise BadLine("field 'id' must be a string or an integer")
         title, text = _string(record, "title"), _string(record, "text")
-        _string(record, "source")
+        source = _string(record, "source")
         if item_id in batch.ids:
             raise BadLine(f"repeated id {item_id!r}")
         batch.ids.add(item_id)
-        return {"story": batch.story_of(item_id, title, text)}
+        return {"story": batch.story_of(item_id, source, title, text)}
 
     return _run(inp, out, err, answer)

@@ -43,6 +43,7 @@ from warta.core.policy import failure_wait, fresh_for, next_poll
 from warta.core.ports import Clock, Fetcher, Parser, Store
 from warta.core.text.classify import classify
 from warta.core.text.cluster import band_keys, signature, story_to_join
+from warta.core.text.places import story_region
 from warta.core.text.summarize import summarize
 
 logger = logging.getLogger(__name__)
@@ -364,6 +365,9 @@ class Ingest:
         election, clarification = classify(item.title, item.text, item.authority)
         item = replace(item, election=election, clarification=clarification)
         if item.election:
+            # The place the text names, within the source's region: a national
+            # fact-checker's clarification about one kabupaten concerns its officials.
+            item = replace(item, region=story_region(item.title, item.text, item.region))
             report.new_election_items += 1
             self._cluster(source, item, now, report)
         # Recorded last: if the run dies before this line the item is taken in
@@ -394,6 +398,7 @@ class Ingest:
             filter(None, candidates),
             age=lambda s: (s.created_at, s.id),
             first_item=_first_item,
+            same_source=lambda s: s.sources[0].source_id == item.source_id,
         )
 
     def _join(self, story: Story, source: Source, item: Item, report: IngestReport) -> None:

@@ -148,6 +148,9 @@ class _ClarificationRules:
     cue: tuple[re.Pattern[str], ...]
     rebuttal_text: tuple[re.Pattern[str], ...]
     rebuttal_text_strong: tuple[re.Pattern[str], ...]
+    interested_party: tuple[re.Pattern[str], ...]
+    explanation: tuple[re.Pattern[str], ...]
+    explanation_text: tuple[re.Pattern[str], ...]
 
 
 # Vocabularies that rules name as {claim}, {verdict}, {body}, {denial}.
@@ -192,6 +195,9 @@ def _clarification_rules() -> _ClarificationRules:
         cue=compiled("cue"),
         rebuttal_text=compiled("rebuttal-text"),
         rebuttal_text_strong=compiled("rebuttal-text-strong"),
+        interested_party=compiled("interested-party"),
+        explanation=compiled("explanation"),
+        explanation_text=compiled("explanation-text"),
     )
 
 
@@ -245,9 +251,11 @@ def is_clarification(title: str, text: str, authority: Authority) -> bool:
     ...", "Informasi ... Tidak Benar"), unless the title is merely about hoaxes
     (a webinar, an arrest). A denial counts when an official body makes it,
     never when a candidate or a party does. A title that speaks of a claim
-    (isu, kabar, video ...) is a rebuttal when the lead of the text rebuts it;
-    an official source's text may also decide alone when it says outright that
-    the information is false.
+    (isu, kabar, video ...) is a rebuttal when the lead of the text rebuts it,
+    or, for an official source's explanation ("..., Ini Penjelasan KPU"), when
+    the lead says the claim is untrue; an official source's text may also
+    decide alone when it says outright that the information is false. A
+    campaign team explaining itself is never one.
     """
     rules = _clarification_rules()
     clean = _normalize_title(title)
@@ -261,6 +269,8 @@ def is_clarification(title: str, text: str, authority: Authority) -> bool:
         return False
     if any(p.search(stripped) for p in rules.about):
         return False
+    if any(p.search(stripped) for p in rules.interested_party):
+        return False
     if column or any(p.search(stripped) for p in rules.rebuttal):
         return True
     if authority.is_official:
@@ -273,7 +283,15 @@ def is_clarification(title: str, text: str, authority: Authority) -> bool:
     text = text[:_LEAD]
     if any(p.search(stripped) for p in rules.cue):
         patterns = rules.rebuttal_text + rules.rebuttal_text_strong
-        return any(p.search(text) for p in patterns)
+        if any(p.search(text) for p in patterns):
+            return True
+        # "Beredar Kabar Pemilu Ditunda, Ini Penjelasan KPU": an official body
+        # explaining a claim it names, whose lead says the claim is untrue.
+        return (
+            authority.is_official
+            and any(p.search(stripped) for p in rules.explanation)
+            and any(p.search(text) for p in rules.explanation_text)
+        )
     return authority.is_official and any(p.search(text) for p in rules.rebuttal_text_strong)
 
 

@@ -30,6 +30,8 @@ from functools import lru_cache
 from hashlib import blake2b
 from typing import TYPE_CHECKING, TypeVar
 
+from warta.core.model import NATIONAL
+from warta.core.text.places import region_named, within
 from warta.core.text.summarize import clean_sentences
 from warta.core.text.tokens import content_words, is_number, tokenize
 
@@ -179,13 +181,16 @@ def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
 
 
-def _number_tokens(text: str) -> Iterator[tuple[str, str]]:
-    """Each figure token that can identify a story, with the word after it."""
+def _number_tokens(text: str, *, smallest: int = 10) -> Iterator[tuple[str, str]]:
+    """Each figure token that can identify a story, with the word after it: not a
+    date, a time, a year, or a whole number below `smallest`."""
     tokens = tokenize(_DATE.sub(" ", text))
     for i, token in enumerate(tokens):
         if not is_number(token) or "/" in token or ":" in token or _TIME.fullmatch(token):
             continue
-        if token.isdigit() and (int(token) < 10 or (len(token) == 4 and token[:2] in ("19", "20"))):
+        if token.isdigit() and (
+            int(token) < smallest or (len(token) == 4 and token[:2] in ("19", "20"))
+        ):
             continue
         yield token, tokens[i + 1] if i + 1 < len(tokens) else ""
 
@@ -224,7 +229,9 @@ def _figure(token: str, next_word: str) -> _Figure:
 
 
 def _figures(text: str) -> tuple[_Figure, ...]:
-    return tuple(_figure(token, following) for token, following in _number_tokens(text))
+    # Small counts too, as weak figures: "Temukan 4 Dugaan Pelanggaran" and its twin
+    # with 35 are two findings (strong figures still decide when both sides have them).
+    return tuple(_figure(token, following) for token, following in _number_tokens(text, smallest=1))
 
 
 def _figures_agree(a: tuple[_Figure, ...], b: tuple[_Figure, ...]) -> bool:
@@ -276,6 +283,8 @@ def primary_place(title: str, text: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class _Facts:
+    region: str | None
+    """The region of the table the title and lead name (places.region_named), if any."""
     first_place: dict[str, str]
     """The first area named at each level, the title's first."""
     places: dict[str, frozenset[str]]
@@ -300,6 +309,7 @@ def _facts(title: str, text: str) -> _Facts:
         first.setdefault(level, place)
         places.setdefault(level, set()).add(place)
     return _Facts(
+        region=region_named(title, text),
         first_place=first,
         places={level: frozenset(p) for level, p in places.items()},
         words=frozenset(tokenize(f"{title}\n{body}")),
@@ -317,7 +327,22 @@ def _same_dates(a: _Facts, b: _Facts) -> bool:
     )
 
 
+def _names_a_place(facts: _Facts) -> bool:
+    return facts.region is not None or bool(facts.first_place)
+
+
 def _same_places(a: _Facts, b: _Facts) -> bool:
+    # A report that names no place at all ("KPU Bantah Isu Surat Suara
+    # Tercoblos") can be the same event as one that names where it happened.
+    if not _names_a_place(a) or not _names_a_place(b):
+        return True
+    # Two regions of the table that do not nest are two places, named with their
+    # kind or not ("KPU Sleman" and "KPU Bantul").
+    nested = False
+    if a.region and b.region and NATIONAL not in (a.region, b.region):
+        nested = within(a.region, b.region) or within(b.region, a.region)
+        if not nested:
+            return False
     for level in a.first_place.keys() | b.first_place.keys():
         a_first, b_first = a.first_place.get(level), b.first_place.get(level)
         if a_first and b_first:
@@ -326,6 +351,8 @@ def _same_places(a: _Facts, b: _Facts) -> bool:
             if a_first not in b.places[level] or b_first not in a.places[level]:
                 return False
             continue
+        if nested:
+            continue  # the other side names a region that holds this area ("Jawa Timur")
         # Only one side names an area at this level ("Kabupaten Cianjur"); the
         # other must at least use its name ("Cianjur").
         named, other = (a_first, b) if a_first else (b_first or "", a)
@@ -365,6 +392,43 @@ def same_story(
     )
 
 
+_ORDINALS = frozenset(
+    {
+        "pertama", "kesatu", "kedua", "ketiga", "keempat", "kelima", "keenam", "ketujuh",
+        "kedelapan", "kesembilan", "kesepuluh", "terakhir",
+        "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii",
+    }
+)  # fmt: skip
+"""Words that number a part of a series: "Tahap Kedua", "Gelombang II"."""
+
+
+def _numbering(token: str) -> bool:
+    return is_number(token) or token in _ORDINALS
+
+
+def numbered_apart(a_title: str, b_title: str, *, same_source: bool = True) -> bool:
+    """Whether two titles differ only in numbering: parts of a series or counts of
+    different things, each its own story.
+
+    Items of one source: a number or an ordinal ("Tahap 1" and "Tahap 12",
+    "Gelombang Kedua" and "Gelombang Ketiga"). Items of two sources: a whole
+    number alone ("Temukan 4 Dugaan" and "Temukan 36 Dugaan"), not a figure
+    written with a separator or a scale word, which newsrooms round and restate
+    ("204,8 Juta" and "204 Juta").
+    """
+    a, b = tokenize(a_title), tokenize(b_title)
+    if len(a) != len(b) or a == b:
+        return False
+    differs = [
+        (x, y, a[i + 1] if i + 1 < len(a) else "")
+        for i, (x, y) in enumerate(zip(a, b, strict=True))
+        if x != y
+    ]
+    if same_source:
+        return all(_numbering(x) and _numbering(y) for x, y, _ in differs)
+    return all(x.isdigit() and y.isdigit() and after not in _SCALE for x, y, after in differs)
+
+
 def story_to_join(
     sig: tuple[int, ...],
     title: str,
@@ -373,6 +437,7 @@ def story_to_join(
     *,
     age: Callable[[_Story], _Age],
     first_item: Callable[[_Story], tuple[tuple[int, ...], str, str]],
+    same_source: Callable[[_Story], bool] | None = None,
 ) -> _Story | None:
     """The story an item (its signature, title and text) joins, or None for a new story.
 
@@ -381,9 +446,18 @@ def story_to_join(
     item: `first_item` gives its (signature, title, text). Taking the oldest
     rather than the first met makes the answer the same however the
     candidates are ordered (a Store may give them in any order).
+
+    A title that differs from the story's only in numbering is another story
+    however alike the texts (numbered_apart); `same_source` says whether a
+    story's first item came from the item's own source, whose numbered series
+    ("Pengumuman Hasil Seleksi PPK Tahap 1", "... Tahap 2") are told apart by
+    ordinals and every number.
     """
     for story in sorted(candidates, key=age):
         story_sig, story_title, story_text = first_item(story)
+        one_source = same_source is not None and same_source(story)
+        if numbered_apart(story_title, title, same_source=one_source):
+            continue
         if same_story(story_sig, sig, story_title, title, story_text, text):
             return story
     return None
