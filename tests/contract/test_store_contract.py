@@ -596,6 +596,69 @@ def test_subscriber_added_while_paging_causes_no_repeat(store: Store) -> None:
     assert set(seen) >= {f"sub-{n:03d}" for n in range(10, 30)}
 
 
+# -- subscribers by digest slot (zone and hour) ----------------------------------------------
+
+
+def due_ids(store: Store, zone: str, hour: int, limit: int = 10) -> list[str]:
+    return ids(all_pages(lambda c: store.subscribers_due(zone, hour, cursor=c, limit=limit)))
+
+
+def test_each_subscriber_is_due_only_at_their_own_zone_and_hour(store: Store) -> None:
+    store.put_subscriber(make_subscriber("sub-jakarta", regions=("*",)))
+    store.put_subscriber(make_subscriber("sub-papua", regions=("91.01",)))
+    store.put_subscriber(make_subscriber("sub-bali", regions=("51", "35"), digest_hour=19))
+    store.put_subscriber(make_subscriber("sub-chose", regions=("35",), zone="Asia/Makassar"))
+    store.put_subscriber(make_subscriber("sub-national", regions=(NATIONAL,), digest_hour=0))
+
+    assert due_ids(store, "Asia/Jakarta", 6) == ["sub-jakarta"]
+    assert due_ids(store, "Asia/Jayapura", 6) == ["sub-papua"]
+    # Several regions: the zone of the first one's province.
+    assert due_ids(store, "Asia/Makassar", 19) == ["sub-bali"]
+    assert due_ids(store, "Asia/Makassar", 6) == ["sub-chose"]
+    assert due_ids(store, "Asia/Jakarta", 0) == ["sub-national"]
+    assert due_ids(store, "Asia/Jakarta", 19) == []
+
+
+def test_only_active_subscribers_who_want_the_digest_are_due(store: Store) -> None:
+    store.put_subscriber(make_subscriber("sub-a"))
+    store.put_subscriber(make_subscriber("sub-b", digest=False, urgent=True))
+    for n, status in enumerate(s for s in SubscriberStatus if s is not SubscriberStatus.ACTIVE):
+        store.put_subscriber(make_subscriber(f"sub-c{n}", status=status))
+
+    assert due_ids(store, "Asia/Jakarta", 6) == ["sub-a"]
+
+
+def test_a_subscriber_who_changes_hour_zone_or_status_moves_with_it(store: Store) -> None:
+    subscriber = make_subscriber("sub-a")
+    store.put_subscriber(subscriber)
+    store.put_subscriber(replace(subscriber, digest_hour=9))
+    assert due_ids(store, "Asia/Jakarta", 6) == []
+    assert due_ids(store, "Asia/Jakarta", 9) == ["sub-a"]
+
+    store.put_subscriber(replace(subscriber, digest_hour=9, zone="Asia/Jayapura"))
+    assert due_ids(store, "Asia/Jakarta", 9) == []
+    assert due_ids(store, "Asia/Jayapura", 9) == ["sub-a"]
+
+    store.put_subscriber(replace(subscriber, status=SubscriberStatus.UNSUBSCRIBED))
+    assert due_ids(store, "Asia/Jayapura", 9) == []
+    store.delete_subscriber("sub-a")
+    assert due_ids(store, "Asia/Jakarta", 6) == []
+
+
+def test_subscribers_due_come_in_pages_covering_everyone_once(store: Store) -> None:
+    for n in range(25):
+        store.put_subscriber(make_subscriber(f"sub-{n:03d}", regions=("73",), digest_hour=7))
+        store.put_subscriber(make_subscriber(f"sub-x{n:03d}", regions=("73",)))  # 06:00
+    first = store.subscribers_due("Asia/Makassar", 7, limit=10)
+    assert len(first.items) == 10
+    assert first.cursor is not None
+
+    got = due_ids(store, "Asia/Makassar", 7, limit=10)
+
+    assert got == [f"sub-{n:03d}" for n in range(25)]
+    assert due_ids(store, "Asia/Makassar", 7, limit=100) == got
+
+
 # -- officials ----------------------------------------------------------------------------
 
 

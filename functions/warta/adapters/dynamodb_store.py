@@ -8,6 +8,7 @@ One table keyed by strings `pk` and `sk`, plus two global secondary indexes:
     story band         BAND#<band key>         STORY#<id>      (TTL on expires_ttl)
     story              STORY#<story id>        STORY           gsi1: DAY#<day>, <created_at>#<id>
     subscriber         SUB#<subscriber id>     SUB             gsi2: SUBSTATUS#<status>, <id>
+                                                               gsi1: DIGEST#<zone>#<hh>, <id>
     official           OFFICIAL#<official id>  OFFICIAL        gsi2: OFFICIALS#<active|inactive>, <id>
     send               SEND#<kind>#<key>       <recipient id>
 
@@ -15,6 +16,12 @@ Bands, items and sends carry `expires_ttl` (epoch seconds): DynamoDB's TTL
 deletes them, within a day or two of that time. Until then an expired row
 still reads as present, which errs on the safe side (an item still seen, a
 message still sent).
+
+A subscriber's gsi1 keys name their digest slot (core.slots: 'DIGEST#Asia/Jayapura#06'
+for 06:00 WIT) and exist only while they are active and want the digest: the hourly
+planning of one zone and hour queries that one partition of a sparse index and reads
+no other subscriber. Rows written before those keys existed get them when they are
+next written; until then they are not planned (`index_digest_slots` writes them all).
 
 Active and inactive officials sit in two gsi2 partitions, so a page of active
 officials holds exactly `limit` of them and the inactive ones can still be listed. Reads by key are strongly consistent;
@@ -53,6 +60,7 @@ from warta.core.model import (
     Subscriber,
     SubscriberStatus,
 )
+from warta.core.slots import digest_slot, slot_name
 
 # -- the table's shape: the deploy template's definition must match these -------
 
@@ -89,6 +97,7 @@ ITEM_TEXT_BYTES = 100_000
 
 _DAY = "DAY#"
 _SUBSTATUS = "SUBSTATUS#"
+_DIGEST = "DIGEST#"
 _ACTIVE_OFFICIALS = "OFFICIALS#active"
 _INACTIVE_OFFICIALS = "OFFICIALS#inactive"
 
@@ -287,6 +296,10 @@ def _subscriber_to_row(subscriber: Subscriber) -> dict[str, Any]:
         # A list, not a string set: sets have no order and cannot be empty.
         "regions": {"L": [_s(r) for r in subscriber.regions]},
     }
+    slot = digest_slot(subscriber)
+    if slot is not None:
+        row[GSI1_PK] = _s(_DIGEST + slot)
+        row[GSI1_SK] = _s(subscriber.id)
     _put_optional(row, name=subscriber.name, created_at=subscriber.created_at)
     row["profile"] = _s(codecs.profile_to_json(subscriber))
     return row
@@ -637,6 +650,67 @@ class DynamoDbStore:
         rows = self._index_page("subscribers_page", partition, _subscriber_key, cursor, limit)
         return codecs.to_page([_subscriber_from_row(r) for r in rows], limit)
 
+    def subscribers_due(
+        self, zone: str, hour: int, *, cursor: str | None = None, limit: int = 100
+    ) -> Page[Subscriber]:
+        partition = _DIGEST + slot_name(zone, hour)
+        rows = self._index_page(
+            "subscribers_due", partition, _subscriber_key, cursor, limit, index=GSI1
+        )
+        return codecs.to_page([_subscriber_from_row(r) for r in rows], limit)
+
+    def index_digest_slots(self, page_size: int = 100) -> int:
+        """Give each active subscriber row that lacks them the gsi1 keys of its digest slot;
+        returns how many rows were written.
+
+        Once, for a table whose subscribers were written before those keys existed
+        (the digest planning function does it when invoked with {"reindex": true}).
+        Each write is conditioned on the row's choices being as read, so a row
+        written in between, which has its keys already, is left alone.
+        """
+        written = 0
+        cursor: str | None = None
+        while True:
+            partition = _SUBSTATUS + SubscriberStatus.ACTIVE.value
+            rows = self._index_page(
+                "index_digest_slots", partition, _subscriber_key, cursor, page_size
+            )
+            for row in rows[:page_size]:
+                slot = digest_slot(_subscriber_from_row(row))
+                if slot is None or row.get(GSI1_PK) == _s(_DIGEST + slot):
+                    continue
+                values = {
+                    ":gpk": _s(_DIGEST + slot),
+                    ":gsk": row["id"],
+                    ":status": row["status"],
+                    ":regions": row["regions"],
+                }
+                same_profile = "attribute_not_exists(#profile)"
+                if "profile" in row:
+                    same_profile, values[":profile"] = "#profile = :profile", row["profile"]
+                with suppress(_ConditionFailed):
+                    self._call(
+                        "index_digest_slots",
+                        "update_item",
+                        Key=_subscriber_key(_str(row, "id")),
+                        UpdateExpression="SET #gpk = :gpk, #gsk = :gsk",
+                        ConditionExpression=(
+                            f"#status = :status AND #regions = :regions AND {same_profile}"
+                        ),
+                        ExpressionAttributeNames={
+                            "#gpk": GSI1_PK,
+                            "#gsk": GSI1_SK,
+                            "#status": "status",
+                            "#regions": "regions",
+                            "#profile": "profile",
+                        },
+                        ExpressionAttributeValues=values,
+                    )
+                    written += 1
+            if len(rows) <= page_size:
+                return written
+            cursor = codecs.encode_cursor(_str(rows[page_size - 1], "id"))
+
     def put_official(self, official: Official) -> None:
         self._call("put_official", "put_item", Item=_official_to_row(official))
 
@@ -668,16 +742,20 @@ class DynamoDbStore:
         key_of: Callable[[str], dict[str, Any]],
         cursor: str | None,
         limit: int,
+        *,
+        index: str = GSI2,
     ) -> list[dict[str, Any]]:
-        """Up to limit + 1 rows of one gsi2 partition, after the cursor's id."""
+        """Up to limit + 1 rows of one partition of an index (gsi2 unless told), after the
+        cursor's id (every such index sorts by id)."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
+        index_pk, index_sk = (GSI1_PK, GSI1_SK) if index == GSI1 else (GSI2_PK, GSI2_SK)
         start: dict[str, Any] | None = None
         if cursor is not None:
             after = codecs.decode_cursor(cursor)
             # The start key is a position, not a row: it holds even when that row
             # has since moved to another status or gone inactive.
-            start = {**key_of(after), GSI2_PK: _s(partition), GSI2_SK: _s(after)}
+            start = {**key_of(after), index_pk: _s(partition), index_sk: _s(after)}
         rows: list[dict[str, Any]] = []
         # One row more than asked tells whether a next page exists, so the last page
         # comes back with cursor None instead of an empty extra page.
@@ -686,9 +764,9 @@ class DynamoDbStore:
             response = self._call(
                 op,
                 "query",
-                IndexName=GSI2,
+                IndexName=index,
                 KeyConditionExpression="#pk = :pk",
-                ExpressionAttributeNames={"#pk": GSI2_PK},
+                ExpressionAttributeNames={"#pk": index_pk},
                 ExpressionAttributeValues={":pk": _s(partition)},
                 Limit=limit + 1 - len(rows),
                 **extra,

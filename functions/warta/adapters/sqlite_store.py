@@ -33,6 +33,7 @@ from warta.core.model import (
     Subscriber,
     SubscriberStatus,
 )
+from warta.core.slots import digest_slot, slot_name
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +172,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX IF NOT EXISTS items_by_seen ON items (seen_at)",
         "CREATE INDEX IF NOT EXISTS sends_by_claim ON sends (claimed_at)",
     ),
+    # 7: the digest slot ("<zone>#<hour>", core.slots) of each active subscriber who wants
+    # the digest, so planning one hour reads only its own subscribers. Existing rows get
+    # theirs from DIGEST_SLOT_FUNCTION, the Python that put_subscriber uses too.
+    (
+        "ALTER TABLE subscribers ADD COLUMN digest_slot TEXT",
+        "UPDATE subscribers SET digest_slot = warta_digest_slot(status, regions, profile)",
+        "CREATE INDEX IF NOT EXISTS subscribers_by_slot ON subscribers (digest_slot, id)"
+        " WHERE digest_slot IS NOT NULL",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -207,6 +217,21 @@ def _story_from_row(row: sqlite3.Row) -> Story:
         signature=codecs.signature_from_json(row["signature"]),
         text=row["text"],
     )
+
+
+def _slot_of_row(status: str, regions: str, profile: str | None) -> str | None:
+    """The digest slot of a subscriber row as stored (migration 7 fills the column with it)."""
+    subscriber = Subscriber(
+        id="",
+        email="",
+        status=SubscriberStatus(status),
+        regions=tuple(json.loads(regions)),
+        **codecs.profile_from_json(profile),
+    )
+    return digest_slot(subscriber)
+
+
+DIGEST_SLOT_FUNCTION = "warta_digest_slot"
 
 
 def _subscriber_from_row(row: sqlite3.Row) -> Subscriber:
@@ -287,6 +312,8 @@ class SqliteStore:
         except (sqlite3.Error, OSError) as exc:
             raise StoreError("cannot open the SQLite store") from exc
         self._conn.row_factory = sqlite3.Row
+        # For migration 7 only; deterministic, so SQLite may use it anywhere.
+        self._conn.create_function(DIGEST_SLOT_FUNCTION, 3, _slot_of_row, deterministic=True)
         try:
             with self._guard("open"):
                 self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
@@ -577,8 +604,8 @@ class SqliteStore:
             conn.execute(
                 """
                 INSERT OR REPLACE INTO subscribers
-                    (id, email, status, regions, name, created_at, profile)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                    (id, email, status, regions, name, created_at, profile, digest_slot)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     subscriber.id,
@@ -588,6 +615,7 @@ class SqliteStore:
                     subscriber.name,
                     _ts_or_none(subscriber.created_at),
                     codecs.profile_to_json(subscriber),
+                    digest_slot(subscriber),
                 ),
             )
 
@@ -618,6 +646,18 @@ class SqliteStore:
             "subscribers_page",
             "SELECT * FROM subscribers WHERE status = ? AND id > ? ORDER BY id LIMIT ?",
             SubscriberStatus(status).value,
+            cursor,
+            limit,
+        )
+        return codecs.to_page([_subscriber_from_row(r) for r in rows], limit)
+
+    def subscribers_due(
+        self, zone: str, hour: int, *, cursor: str | None = None, limit: int = 100
+    ) -> Page[Subscriber]:
+        rows = self._page(
+            "subscribers_due",
+            "SELECT * FROM subscribers WHERE digest_slot = ? AND id > ? ORDER BY id LIMIT ?",
+            slot_name(zone, hour),
             cursor,
             limit,
         )

@@ -78,6 +78,16 @@ class Mailer(Protocol):
         """
         ...
 
+    def send_raw(self, recipient: str, data: bytes) -> str:
+        """Hand over one finished message as it goes on the wire (CRLF line ends), for one
+        recipient, the address its To header names; return the provider's message id.
+
+        The bytes are sent as they are: nothing is parsed out of them but what the
+        provider needs (the Message-ID, the sender). Raises SendError as `send` does,
+        and for a message without a Message-ID or with a Bcc header.
+        """
+        ...
+
 
 class Notifier(Protocol):
     def notify(self, phone: str, text: str, *, key: str | None = None) -> str:
@@ -153,6 +163,14 @@ class Store(Protocol):
         self, status: SubscriberStatus, *, cursor: str | None = None, limit: int = 100
     ) -> Page[Subscriber]:
         """One page of subscribers with that status, in a stable order."""
+        ...
+
+    def subscribers_due(
+        self, zone: str, hour: int, *, cursor: str | None = None, limit: int = 100
+    ) -> Page[Subscriber]:
+        """One page, in a stable order, of the active subscribers who want the digest at
+        that local hour in that zone (core.slots.digest_slot), read through an index of
+        their own: planning one hour never reads the other subscribers."""
         ...
 
     def put_official(self, official: Official) -> None: ...

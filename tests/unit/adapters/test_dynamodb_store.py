@@ -173,6 +173,23 @@ WRITES: list[tuple[str, Callable[[DynamoDbStore], object], dict[str, str]]] = [
         {PK: "SUB#sub-001", SK: "SUB", GSI2_PK: "SUBSTATUS#pending", GSI2_SK: "sub-001"},
     ),
     (
+        "active subscriber of Papua: in the digest slot of 06:00 WIT",
+        lambda st: st.put_subscriber(Subscriber(id="sub-002", email=EMAIL, regions=("91.01",))),
+        {
+            PK: "SUB#sub-002",
+            SK: "SUB",
+            GSI2_PK: "SUBSTATUS#active",
+            GSI2_SK: "sub-002",
+            GSI1_PK: "DIGEST#Asia/Jayapura#06",
+            GSI1_SK: "sub-002",
+        },
+    ),
+    (
+        "active subscriber without the digest: in no digest slot",
+        lambda st: st.put_subscriber(Subscriber(id="sub-003", email=EMAIL, digest=False)),
+        {PK: "SUB#sub-003", SK: "SUB", GSI2_PK: "SUBSTATUS#active", GSI2_SK: "sub-003"},
+    ),
+    (
         "active official",
         lambda st: st.put_official(Official(id="off-001", name="Budi", role="r", region="35")),
         {PK: "OFFICIAL#off-001", SK: "OFFICIAL", GSI2_PK: "OFFICIALS#active", GSI2_SK: "off-001"},
@@ -501,3 +518,30 @@ def test_a_cursor_this_store_did_not_make_is_refused(cursor: str) -> None:
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="limit"):
         DynamoDbStore(TABLE, FakeDynamoDb()).officials_page(limit=0)
+
+
+def test_rows_written_before_digest_slots_get_theirs_once(
+    dynamodb_local: Any, tmp_path: Any
+) -> None:
+    store = dynamodb_local.store(tmp_path)
+    assert isinstance(store, DynamoDbStore)
+    old = [
+        Subscriber(id=f"sub-{n:03d}", email=EMAIL, regions=("91",), digest_hour=n % 2)
+        for n in range(5)
+    ]
+    for subscriber in (*old, Subscriber(id="sub-off", email=EMAIL, digest=False)):
+        store.put_subscriber(subscriber)
+        # As an older Warta wrote it: without the gsi1 keys.
+        store.client.update_item(
+            TableName=store.table_name,
+            Key={PK: {"S": f"SUB#{subscriber.id}"}, SK: {"S": "SUB"}},
+            UpdateExpression="REMOVE #pk, #sk",
+            ExpressionAttributeNames={"#pk": GSI1_PK, "#sk": GSI1_SK},
+        )
+    assert store.subscribers_due("Asia/Jayapura", 0).items == ()
+
+    assert store.index_digest_slots(page_size=2) == 5
+    assert store.index_digest_slots(page_size=2) == 0  # done: nothing more to write
+
+    due = [s.id for h in (0, 1) for s in store.subscribers_due("Asia/Jayapura", h).items]
+    assert sorted(due) == [s.id for s in old]

@@ -34,3 +34,48 @@ def test_version_1_database_upgrades_and_keeps_source_state(tmp_path: Path) -> N
     check = sqlite3.connect(path)
     assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     check.close()
+
+
+def test_version_6_database_gives_its_subscribers_their_digest_slots(tmp_path: Path) -> None:
+    path = tmp_path / "warta.db"
+    conn = sqlite3.connect(path)
+    for version in MIGRATIONS[:6]:
+        for statement in version:
+            conn.execute(statement)
+    rows = [
+        ("sub-papua", "active", '["91.01"]', '{"digest_hour": 7}'),
+        ("sub-jakarta", "active", '["*"]', "{}"),
+        ("sub-off", "active", '["*"]', '{"digest": false}'),
+        ("sub-left", "unsubscribed", '["*"]', "{}"),
+    ]
+    conn.executemany(
+        "INSERT INTO subscribers (id, email, status, regions, profile)"
+        " VALUES (?, ?||'@example.org', ?, ?, ?)",
+        [(i, i, status, regions, profile) for i, status, regions, profile in rows],
+    )
+    conn.execute("PRAGMA user_version = 6")
+    conn.commit()
+    conn.close()
+
+    with SqliteStore(path) as store:
+        assert [s.id for s in store.subscribers_due("Asia/Jayapura", 7).items] == ["sub-papua"]
+        assert [s.id for s in store.subscribers_due("Asia/Jakarta", 6).items] == ["sub-jakarta"]
+
+    check = sqlite3.connect(path)
+    slots = dict(check.execute("SELECT id, digest_slot FROM subscribers").fetchall())
+    plan = " ".join(
+        str(row)
+        for row in check.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM subscribers WHERE digest_slot = ? AND id > ?"
+            " ORDER BY id LIMIT 10",
+            ("Asia/Jakarta#06", ""),
+        )
+    )
+    check.close()
+    assert slots == {
+        "sub-papua": "Asia/Jayapura#07",
+        "sub-jakarta": "Asia/Jakarta#06",
+        "sub-off": None,
+        "sub-left": None,
+    }
+    assert "subscribers_by_slot" in plan  # one hour's subscribers, read through their index
