@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from warta.cli import (
     archive_command,
     cycle_commands,
+    family_commands,
     people_commands,
     serve_command,
     source_commands,
@@ -73,7 +74,7 @@ def register_text_filters(sub: Subparsers) -> None:
         (
             "classify",
             '{"title", "summary", "source"} (source: an authority)',
-            '"election", "clarification"',
+            '"election", "clarification", "region"',
         ),
         ("cluster", '{"id", "title", "text", "source"} for one batch', '"story"'),
     ):
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (
         cycle_commands,
         source_commands,
+        family_commands,  # warta sources for-region: after `sources`, which it extends
         people_commands,
         serve_command,
         archive_command,

@@ -111,6 +111,27 @@ def format_table(rows: Iterable[CheckRow]) -> str:
     return "\n".join(out) + "\n"
 
 
+def enable_advice(sources: Iterable[Source], rows: Iterable[CheckRow]) -> str:
+    """Which disabled sources to enable: those that answered with items.
+
+    A source that answered with none needs its address or selectors looked at
+    first (the table shows the newest date of the others, worth a look too); one
+    that failed is left as it is.
+    """
+    disabled = {source.id for source in sources if not source.enabled}
+    ready: list[str] = []
+    empty: list[str] = []
+    for row in rows:
+        if row.source_id in disabled and row.ok:
+            (ready if row.items else empty).append(row.source_id)
+    lines = []
+    if ready:
+        lines.append(f"to enable (set enabled = true): {', '.join(ready)}")
+    if empty:
+        lines.append(f"answered with no items (check the url and extract): {', '.join(empty)}")
+    return "".join(f"{line}\n" for line in lines)
+
+
 def enable_source(store: Store, source_id: str) -> bool:
     """Enable a source disabled after 410 Gone; False if it was not disabled.
 

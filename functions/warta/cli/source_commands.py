@@ -212,7 +212,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_check(args: argparse.Namespace) -> int:
-    from warta.cli.source_checks import check_sources, format_table, select_sources
+    from warta.cli.source_checks import check_sources, enable_advice, format_table, select_sources
     from warta.config.sources import load_sources
     from warta.ingest.parsers import parse
     from warta.wiring import build_clock, build_fetcher
@@ -226,7 +226,7 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
         return 0
     print(f"Fetching {len(sources)} sources once each; nothing is stored.", flush=True)
     rows = check_sources(sources, build_fetcher(current), parse, build_clock())
-    print(format_table(rows), end="")
+    print(format_table(rows) + enable_advice(sources, rows), end="")
     return 0 if all(r.ok for r in rows) else 1
 
 
