@@ -3,7 +3,8 @@
 - FixedClock: a Clock whose time moves only when the test moves it; also callable, for
   code that takes a `now` function.
 - ScriptedFetcher: a Fetcher answering from a script, recording what it was asked.
-- RecordingMailer: a Mailer keeping each message; refuses the addresses it is told to.
+- RecordingMailer: a Mailer keeping each message (and its bytes); refuses the addresses it
+  is told to.
 - RecordingNotifier: a Notifier keeping each SMS; refuses the numbers it is told to.
 - RecordingQueue: a Queue keeping each message as the JSON it would carry; drained by tests.
 
@@ -22,6 +23,8 @@ repository root on sys.path, see pythonpath in pyproject.toml).
 
 from __future__ import annotations
 
+import email
+import email.policy
 import itertools
 import json
 import ssl
@@ -38,6 +41,7 @@ import boto3
 from botocore.config import Config
 
 from warta.core.errors import FetchError, QueueError, SendError, WartaError
+from warta.core.mail import WIRE_POLICY, recipients
 from warta.core.model import FetchResult, Source
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)  # 10.00 WIB
@@ -111,9 +115,16 @@ class ScriptedFetcher:
 @dataclass
 class RecordingMailer:
     """The Mailer port: keeps each message sent; refuses those addressed to `fail_for`,
-    and, as every provider does, a message without a Message-ID."""
+    and, as every provider does, a message without a Message-ID.
+
+    A message handed over as bytes (send_raw) is parsed as a receiver would and goes
+    through send(), so a test's subclass that overrides send() sees every message;
+    `raw` keeps each message's bytes as they went on the wire.
+    """
 
     sent: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
+    """The bytes of each message of `sent`: as handed to send_raw, or as send() serializes."""
     fail_for: set[str] = field(default_factory=set)
     temporary: bool = False
     """What a refusal says: True for a provider that may take the message later."""
@@ -124,7 +135,19 @@ class RecordingMailer:
         if str(message["To"]) in self.fail_for:
             raise SendError("provider refused the message", temporary=self.temporary)
         self.sent.append(message)
+        self.raw.append(message.as_bytes(policy=WIRE_POLICY))
         return f"provider-{len(self.sent)}"
+
+    def send_raw(self, recipient: str, data: bytes) -> str:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        if "Bcc" in message:
+            raise SendError("a message on the wire must not carry a Bcc header")
+        # What the builder promises and SES relies on: the headers name the recipient alone.
+        assert recipients(message) == [recipient], "the headers do not name the recipient"
+        message_id = self.send(message)
+        self.raw[-1] = data
+        return message_id
 
     def to(self, address: str) -> list[EmailMessage]:
         """The messages sent to one address, oldest first."""

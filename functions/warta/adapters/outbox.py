@@ -17,7 +17,9 @@ import json
 import os
 import re
 from datetime import UTC, datetime
+from email import message_from_bytes
 from email.message import EmailMessage
+from email.policy import default
 from hashlib import blake2b
 from pathlib import Path
 
@@ -49,6 +51,17 @@ class OutboxMailer:
         self.directory = directory
 
     def send(self, message: EmailMessage) -> str:
+        return self._write(message, message.as_bytes(policy=WIRE_POLICY))
+
+    def send_raw(self, recipient: str, data: bytes) -> str:
+        """Write the bytes as they are; they are parsed only to name the file and, for a
+        digest, to write its HTML preview."""
+        message = message_from_bytes(data, policy=default)
+        if "Bcc" in message:
+            raise SendError("a message on the wire must not carry a Bcc header")
+        return self._write(message, data)
+
+    def _write(self, message: EmailMessage, data: bytes) -> str:
         message_id = message["Message-ID"]
         if not message_id:
             raise SendError("message has no Message-ID")
@@ -56,7 +69,7 @@ class OutboxMailer:
         digest = blake2b(str(message_id).encode(), digest_size=10).hexdigest()
         _ensure_folder(self.directory)
         stem = f"warta-{kind or 'message'}-{digest}"
-        _write_atomically(self.directory / f"{stem}.eml", message.as_bytes(policy=WIRE_POLICY))
+        _write_atomically(self.directory / f"{stem}.eml", data)
         if kind == "digest":
             html = message.get_body(preferencelist=("html",))
             if html is not None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from warta.adapters import aws
 from warta.core.errors import SendError
-from warta.core.mail import WIRE_POLICY
+from warta.core.mail import WIRE_POLICY, read_headers, recipients
 
 # Codes SES answers when it is asked to slow down: the send rate (or the daily quota)
 # is exhausted. Botocore has already retried these; the mailer tries them again with
@@ -46,9 +46,21 @@ class SesMailer:
         for header in ("Message-ID", "From", "To"):
             if not message[header]:
                 raise SendError(f"message has no {header}")
-        request: dict[str, Any] = {
-            "Content": {"Raw": {"Data": message.as_bytes(policy=WIRE_POLICY)}}
-        }
+        return self._send(message.as_bytes(policy=WIRE_POLICY))
+
+    def send_raw(self, recipient: str, data: bytes) -> str:
+        """Send finished bytes. SES reads the recipients from the headers, so they
+        must name `recipient` and nobody else (no Cc, no Bcc)."""
+        headers = read_headers(data)
+        for header in ("Message-ID", "From", "To"):
+            if not headers[header]:
+                raise SendError(f"message has no {header}")
+        if recipients(headers) != [recipient]:
+            raise SendError("the message's headers do not name its recipient alone")
+        return self._send(data)
+
+    def _send(self, data: bytes) -> str:
+        request: dict[str, Any] = {"Content": {"Raw": {"Data": data}}}
         if self.configuration_set:
             request["ConfigurationSetName"] = self.configuration_set
         try:

@@ -1,6 +1,6 @@
 """SMTP mailer: hands messages to a mail server, for self-hosted installs.
 
-One connection per send(). The ledger sends one message at a time, and a
+One connection per send() or send_raw(). The ledger sends one message at a time, and a
 fresh connection keeps no state between calls: no connection gone stale while
 a digest batch renders (relays drop idle clients after a few minutes), no
 relay's per-connection message limit to count, no close() the Mailer port does
@@ -35,7 +35,8 @@ from email.utils import getaddresses
 from typing import Literal
 
 from warta.core.errors import SendError
-from warta.core.mail import WIRE_POLICY
+from warta.core.mail import WIRE_POLICY, read_headers
+from warta.core.mail import recipients as header_recipients
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,19 @@ class SmtpMailer:
             # Bcc names recipients the others must not see: it rides the envelope only.
             message = copy.copy(message)
             del message["Bcc"]
-        data = message.as_bytes(policy=WIRE_POLICY)
+        return self._hand_over(sender, recipients, message.as_bytes(policy=WIRE_POLICY), message_id)
+
+    def send_raw(self, recipient: str, data: bytes) -> str:
+        """Send finished bytes to `recipient` alone (the envelope's only recipient)."""
+        headers = read_headers(data)
+        message_id = headers["Message-ID"]
+        if not message_id:
+            raise _failure("permanent: message has no Message-ID")
+        if "Bcc" in headers:
+            raise _failure("permanent: a message on the wire must not carry a Bcc header")
+        return self._hand_over(_sender(headers), [recipient], data, message_id)
+
+    def _hand_over(self, sender: str, recipients: list[str], data: bytes, message_id: str) -> str:
         try:
             refused = self._deliver(sender, recipients, data)
         except SendError:
@@ -212,15 +225,19 @@ class SmtpMailer:
 
 def _envelope(message: EmailMessage) -> tuple[str, list[str]]:
     """Envelope sender and recipients from the headers, as smtplib.send_message picks them."""
-    senders = getaddresses([str(message.get("Sender") or message.get("From") or "")])
-    fields = [str(value) for name in ("To", "Cc", "Bcc") for value in message.get_all(name, [])]
-    recipients = [address for _, address in getaddresses(fields) if address]
-    sender = senders[0][1] if senders else ""
-    if not sender:
-        raise _failure("permanent: message has no From address")
+    sender, recipients = _sender(message), header_recipients(message)
     if not recipients:
         raise _failure("permanent: message has no recipient")
     return sender, recipients
+
+
+def _sender(message: EmailMessage) -> str:
+    """The envelope sender: the Sender header's address, else the From header's."""
+    senders = getaddresses([str(message.get("Sender") or message.get("From") or "")])
+    sender = senders[0][1] if senders else ""
+    if not sender:
+        raise _failure("permanent: message has no From address")
+    return sender
 
 
 def _smtp_failure(exc: smtplib.SMTPException, where: str) -> SendError:
