@@ -21,32 +21,46 @@ from warta.core.days import JAKARTA
 from warta.core.regions import region_name
 
 if TYPE_CHECKING:
+    from babel import Locale
+
     from warta.core.model import Authority, Story
     from warta.core.text.claims import StoryCheck
 
 
+@cache
+def _locale() -> Locale:
+    """Babel's Indonesian locale, read once: given by name, Babel parses it again for
+    every date shown, which cost a digest more than the rest of its rendering."""
+    from babel import Locale  # Babel's locale data loads on the first date shown
+
+    return Locale.parse("id")
+
+
+@lru_cache(maxsize=1024)
 def tanggal(value: date | datetime) -> str:
     """'Selasa, 21 Maret 2023', the day in Jakarta."""
-    from babel.dates import format_date  # Babel's locale data loads on the first date shown
+    from babel.dates import format_date
 
     if isinstance(value, datetime):
         value = value.astimezone(JAKARTA).date()
-    return format_date(value, "EEEE, d MMMM y", locale="id")
+    return format_date(value, "EEEE, d MMMM y", locale=_locale())
 
 
+@lru_cache(maxsize=1024)
 def tanggal_jam(value: datetime) -> str:
     """'Selasa, 21 Maret 2023 pukul 09.30 WIB'."""
     from babel.dates import format_time
 
     local = value.astimezone(JAKARTA)
-    return f"{tanggal(local)} pukul {format_time(local, 'HH.mm', locale='id')} WIB"
+    return f"{tanggal(local)} pukul {format_time(local, 'HH.mm', locale=_locale())} WIB"
 
 
+@lru_cache(maxsize=1024)
 def jam(value: datetime) -> str:
     """'09.30 WIB'."""
     from babel.dates import format_time
 
-    return f"{format_time(value.astimezone(JAKARTA), 'HH.mm', locale='id')} WIB"
+    return f"{format_time(value.astimezone(JAKARTA), 'HH.mm', locale=_locale())} WIB"
 
 
 @lru_cache(maxsize=256)
