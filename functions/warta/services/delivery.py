@@ -23,17 +23,32 @@ the second copy carries the same Message-ID (mail clients and providers that
 de-duplicate show it once), the outbox overwrites the same file, and every
 takeover is logged and counted (`resumed` in the reports, the ClaimsTakenOver
 metric on AWS).
+
+Many recipients at once (`emails`: a digest batch) are claimed together, one
+claim_sends for every line, and sent one by one; their completions are written
+together at least every COMPLETE_EVERY and at the end, and the claims of failed
+sends are given back together. That widens the window above from one message
+to the completions not yet written, a second of sends at most, each sent again
+under the same Message-ID. Claims made together age together: once half the
+lease has gone by, what was sent is completed and the claims not yet used are
+given back and claimed anew, so no claim runs out, and no other sender takes a
+line over, while its message waits its turn or its completion.
+
+Each message is written as bytes by a Wire (services.compose), built once per
+edition and kind and kept for the next batches (WIRES_KEPT), and handed to the
+mailer's send_raw.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email.errors import MessageError
-from email.message import EmailMessage
 from enum import StrEnum
+from functools import lru_cache
 from hashlib import blake2b
 from typing import Any
 
@@ -42,9 +57,14 @@ from warta.core.errors import SendError
 from warta.core.links import RecipientKind
 from warta.core.model import Claim
 from warta.core.ports import Clock, Mailer, Notifier, Store
-from warta.services.compose import Edition, Letterhead, Rendered, build_message
+from warta.services.compose import Edition, Letterhead, Wire
 
 logger = logging.getLogger(__name__)
+
+COMPLETE_EVERY = timedelta(seconds=1)
+"""How long, at most, sent messages of a batch wait for their completions to be written."""
+WIRES_KEPT = 128
+"""Editions kept built as bytes (a digest day has one per selection of its stories)."""
 
 
 class Outcome(StrEnum):
@@ -130,6 +150,102 @@ class Recipient:
     address: str
 
 
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """One message of a batch: the edition it is written from and who it goes to."""
+
+    edition: Edition
+    to: Recipient
+
+
+@dataclass(slots=True)
+class _Claims:
+    """The ledger lines of one call of Delivery.emails: claimed together, completed in
+    groups as messages go out, given back together when a send fails or never happens."""
+
+    store: Store
+    kind: str
+    key: str
+    lease: timedelta | None
+    claims: dict[str, Claim] = field(default_factory=dict)
+    claimed_at: datetime | None = None
+    resumed: set[str] = field(default_factory=set)
+    """Lines whose claim was taken over from a sender that died: a duplicate is possible."""
+    sent: dict[str, str] = field(default_factory=dict)
+    """Sent and not yet completed: the provider's message id of each."""
+    completed_at: datetime | None = None
+    failed: list[str] = field(default_factory=list)
+
+    def claim(self, recipient_ids: list[str], now: datetime) -> None:
+        if len(recipient_ids) == 1:  # one line: one conditional write, as send_once makes
+            (only,) = recipient_ids
+            claims = {
+                only: self.store.claim_send(self.kind, self.key, only, now=now, lease=self.lease)
+            }
+        else:
+            claims = self.store.claim_sends(
+                self.kind, self.key, recipient_ids, now=now, lease=self.lease
+            )
+        for recipient_id, claim in claims.items():
+            if claim is Claim.TAKEN_OVER:
+                self.resumed.add(recipient_id)
+                logger.warning(
+                    "claim taken over",
+                    extra={"kind": self.kind, "key": self.key, "recipient_id": recipient_id},
+                )
+        self.claims.update(claims)
+        self.claimed_at = now
+        if self.completed_at is None:
+            self.completed_at = now
+
+    def stale(self, now: datetime) -> bool:
+        """True once half the lease has gone by since the lines were claimed."""
+        return (
+            self.lease is not None
+            and self.claimed_at is not None
+            and now - self.claimed_at >= self.lease / 2
+        )
+
+    def renew(self, unsent: list[str], now: datetime) -> None:
+        """Complete the lines sent so far and claim anew those not yet sent, before any
+        of their claims can run out and another sender take them over."""
+        self.complete(now)
+        self._release([r for r in unsent if self.claims[r]])
+        self.claim(unsent, now)
+
+    def due(self, now: datetime) -> bool:
+        """True when sent lines have waited COMPLETE_EVERY for their completion."""
+        return bool(self.sent) and (
+            self.completed_at is None or now - self.completed_at >= COMPLETE_EVERY
+        )
+
+    def complete(self, now: datetime) -> None:
+        sent = self.sent
+        if len(sent) == 1:
+            ((recipient_id, message_id),) = sent.items()
+            self.store.complete_send(
+                self.kind, self.key, recipient_id, message_id=message_id, now=now
+            )
+        elif sent:
+            self.store.complete_sends(self.kind, self.key, sent, now=now)
+        self.sent = {}
+        self.completed_at = now
+
+    def close(self, unsent: list[str], now: datetime) -> None:
+        """Complete what was sent; give back the claims of failed sends and of the lines
+        never reached (an exception stopped the call), but never another sender's claim."""
+        try:
+            self.complete(now)
+        finally:
+            self._release(self.failed + [r for r in unsent if self.claims.get(r)])
+
+    def _release(self, recipient_ids: list[str]) -> None:
+        if len(recipient_ids) == 1:
+            self.store.release_send(self.kind, self.key, recipient_ids[0])
+        elif recipient_ids:
+            self.store.release_sends(self.kind, self.key, recipient_ids)
+
+
 class Delivery:
     def __init__(
         self,
@@ -147,6 +263,8 @@ class Delivery:
         self.mailer = mailer
         self.letterhead = letterhead
         self.notifier = notifier
+        # Built once per edition and kind: a batch of a digest, or the next one, reuses it.
+        self._wire = lru_cache(maxsize=WIRES_KEPT)(self._build_wire)
 
     def unsubscribe_url(self, kind: RecipientKind, recipient_id: str) -> str:
         link = links.unsubscribe_link(self.letterhead.secret, kind, recipient_id)
@@ -167,36 +285,87 @@ class Delivery:
         is of that kind too unless `ledger_kind` names another (one story's
         alert goes out as an email and as an SMS, each with its own line).
         """
-        link = self.unsubscribe_url(to.kind, to.id)
+        (outcome,) = self.emails([Letter(edition, to)], kind=kind, key=key, ledger_kind=ledger_kind)
+        return outcome
+
+    def emails(
+        self,
+        letters: Sequence[Letter],
+        *,
+        kind: str,
+        key: str,
+        ledger_kind: str | None = None,
+    ) -> list[Outcome]:
+        """Send each letter once per ledger kind and key, claiming all their lines at once;
+        the outcome of each letter, in order. A recipient named twice gets one message:
+        the first letter's, the other counted ALREADY."""
         ledger = ledger_kind or kind
-        mid = message_id(ledger, key, to.id, self.letterhead.domain)
-
-        def send() -> str:
-            return self.mailer.send(self._build(edition.personal(link), kind, to, link, mid))
-
-        return send_once(
-            self.store,
-            self.clock,
-            kind=ledger,
-            key=key,
-            recipient_id=to.id,
-            send=send,
-            lease=self.lease,
-        )
-
-    def _build(
-        self, rendered: Rendered, kind: str, to: Recipient, link: str, mid: str
-    ) -> EmailMessage:
+        outcomes = [Outcome.ALREADY] * len(letters)
+        first: dict[str, int] = {}
+        for n, letter in enumerate(letters):
+            first.setdefault(letter.to.id, n)
+        if not first:
+            return outcomes
+        todo = deque(first.values())
+        claims = _Claims(self.store, ledger, key, self.lease)
+        claims.claim(list(first), self.clock.now())
         try:
-            return build_message(
-                rendered,
-                sender=self.letterhead.sender,
+            while todo:
+                now = self.clock.now()
+                if claims.stale(now):
+                    claims.renew([letters[n].to.id for n in todo], now)
+                elif claims.due(now):
+                    claims.complete(now)
+                n = todo.popleft()
+                outcomes[n] = self._send(letters[n], kind, claims, now)
+        finally:
+            claims.close([letters[n].to.id for n in todo], self.clock.now())
+        return outcomes
+
+    def _send(self, letter: Letter, kind: str, claims: _Claims, now: datetime) -> Outcome:
+        to = letter.to
+        claim = claims.claims[to.id]
+        if claim is Claim.DONE:
+            return Outcome.ALREADY
+        if claim is Claim.HELD:
+            return Outcome.BUSY
+        try:
+            message_id = self.mailer.send_raw(
+                to.address, self.message(letter, kind, claims.kind, claims.key, now)
+            )
+        except SendError as exc:
+            claims.failed.append(to.id)
+            # The recipient is named by id only: addresses never go into logs.
+            logger.warning(
+                "send failed",
+                extra={
+                    "kind": claims.kind,
+                    "key": claims.key,
+                    "recipient_id": to.id,
+                    "error": str(exc),
+                    "temporary": exc.temporary,
+                },
+            )
+            return Outcome.FAILED
+        except BaseException:
+            claims.failed.append(to.id)
+            raise
+        claims.sent[to.id] = message_id
+        return Outcome.RESUMED if to.id in claims.resumed else Outcome.SENT
+
+    def _build_wire(self, edition: Edition, kind: str) -> Wire:
+        return Wire(edition, sender=self.letterhead.sender, kind=kind)
+
+    def message(self, letter: Letter, kind: str, ledger: str, key: str, now: datetime) -> bytes:
+        """The bytes of one letter's message, as send_raw is given them: the message of
+        the ledger line (ledger, key, recipient), written at `now`."""
+        to = letter.to
+        try:
+            return self._wire(letter.edition, kind).message(
                 to=to.address,
-                unsubscribe=link,
-                domain=self.letterhead.domain,
-                kind=kind,
-                now=self.clock.now(),
-                message_id=mid,
+                unsubscribe=self.unsubscribe_url(to.kind, to.id),
+                message_id=message_id(ledger, key, to.id, self.letterhead.domain),
+                now=now,
             )
         except (ValueError, TypeError, LookupError, MessageError) as exc:
             # One message that cannot be built is that message's failure, never the run's.
