@@ -66,12 +66,11 @@ def write_whole(path: Path, body: bytes) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from warta.adapters.clock import SystemClock
     from warta.core.errors import ConfigError
     from warta.core.validate import printable
     from warta.render import default_renderer
     from warta.services.archive import DEFAULT_DAYS, Archive
-    from warta.wiring import open_store
+    from warta.wiring import build_clock, open_store
 
     current = settings()
     if args.demo:
@@ -92,7 +91,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         archive = Archive(
             store=store,
             renderer=default_renderer(),
-            clock=SystemClock(),
+            clock=build_clock(),
             days=days,
             until=args.until,
         )
