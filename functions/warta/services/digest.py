@@ -4,21 +4,32 @@ plan() streams subscribers page by page and never holds them all; each batch
 is independent, so on AWS every batch is its own invocation. Within a batch,
 recipients who follow the same regions form a segment whose digest is
 rendered once; only the signed unsubscribe link differs per recipient.
+
+A digest is rendered once per edition, not per batch: the service keeps the
+digest of each selection of the day's stories (EDITIONS_KEPT), known by the
+version of those stories and the regions chosen, and Delivery keeps each built
+as bytes, so the thousands of batches of an edition render and build a few
+dozen digests between them. The batch's recipients are then claimed in the
+sent ledger together and sent one message each (Delivery.emails).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator
+import itertools
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
+from typing import Generic, TypeVar
 
 from warta.core.links import RecipientKind
 from warta.core.model import DigestBatch, Story, Subscriber, SubscriberStatus
 from warta.core.ports import Renderer, Store
 from warta.core.regions import wanted
 from warta.services.compose import Edition, render_edition
-from warta.services.delivery import Delivery, Outcome, Recipient, tally
+from warta.services.delivery import Delivery, Letter, Recipient, tally
 
 KIND = "digest"
 BATCH_DONE = "digest-batch"
@@ -47,6 +58,74 @@ class BatchReport:
     stories: set[str] = field(default_factory=set)
 
 
+EDITIONS_KEPT = 128
+"""Digests kept rendered, one per selection of a day's stories that its subscribers'
+regions make (50 combinations of regions: 50 digests at most), and as many selections."""
+
+
+@dataclass(frozen=True, slots=True)
+class DayStories:
+    """The stories of a digest day as one batch read them, and their version: the same
+    number for as long as the day's stories stay exactly these."""
+
+    stories: tuple[Story, ...]
+    version: int
+
+
+class StoryVersions:
+    """Numbers each day's stories, so a rendered digest is known by a small key.
+
+    The stories a batch reads are compared whole with those the last batch of that
+    day read (a story joined by another source, or edited, is another story): the
+    same, and they keep their number; else they get a new one, and every digest
+    rendered from the old ones stops being asked for.
+    """
+
+    DAYS_KEPT = 8
+
+    def __init__(self) -> None:
+        self._days: OrderedDict[date, DayStories] = OrderedDict()
+        self._numbers = itertools.count()
+        self._lock = threading.Lock()
+
+    def of(self, day: date, stories: list[Story]) -> DayStories:
+        read = tuple(stories)
+        with self._lock:
+            known = self._days.get(day)
+            if known is None or known.stories != read:
+                known = DayStories(read, next(self._numbers))
+                self._days[day] = known
+            self._days.move_to_end(day)
+            while len(self._days) > self.DAYS_KEPT:
+                self._days.popitem(last=False)
+            return known
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Lru(Generic[K, V]):
+    """The last `size` values asked for, each made once by the function given with it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = make()  # outside the lock: rendering takes a while
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
+
+
 def order_stories(stories: list[Story]) -> list[Story]:
     """Urgent clarifications first, then the stories confirmed by most sources, then newest."""
     return sorted(
@@ -68,6 +147,11 @@ class Digest:
         self.delivery = delivery
         self.renderer = renderer
         self.batch_size = batch_size
+        self._stories = StoryVersions()
+        # Keyed by the version of the day's stories: by the regions chosen, the stories
+        # they get; by those stories, their digest (selections that get the same share it).
+        self._selections: Lru[tuple[int, tuple[str, ...]], tuple[str, ...]] = Lru(EDITIONS_KEPT)
+        self._editions: Lru[tuple[int, tuple[str, ...]], Edition] = Lru(EDITIONS_KEPT)
 
     def plan(self, day: date, plan: str = "") -> Iterator[DigestBatch]:
         cursor: str | None = None
@@ -96,7 +180,7 @@ class Digest:
 
     def send_batch(self, batch: DigestBatch) -> BatchReport:
         report = BatchReport(batch.day, batch.number)
-        stories = self.store.stories_of_day(batch.day)
+        stories = self._stories.of(batch.day, self.store.stories_of_day(batch.day))
         segments: dict[tuple[str, ...], list[Subscriber]] = defaultdict(list)
         found = self.store.get_subscribers(batch.subscriber_ids)
         for subscriber_id in batch.subscriber_ids:
@@ -108,16 +192,26 @@ class Digest:
                 continue
             report.recipients += 1
             segments[tuple(sorted(subscriber.regions))].append(subscriber)
+        letters: list[Letter] = []
         for regions, subscribers in segments.items():
-            chosen = order_stories([s for s in stories if wanted(s.region, regions)])
+            chosen = self._selections.get(
+                (stories.version, regions), partial(self._select, stories, regions)
+            )
             if not chosen:
                 report.empty += len(subscribers)
                 continue
             report.segments += 1
-            report.stories.update(s.id for s in chosen)
-            rendered = self.render(batch.day, chosen)
-            for subscriber in subscribers:
-                tally(report, self._send(batch.day, subscriber, rendered))
+            report.stories.update(chosen)
+            edition = self._editions.get(
+                (stories.version, chosen), partial(self._render, batch.day, stories, chosen)
+            )
+            letters.extend(
+                Letter(edition, Recipient(RecipientKind.SUBSCRIBER, s.id, s.email))
+                for s in subscribers
+            )
+        # One claim for the batch's ledger lines, one message each, completions together.
+        for outcome in self.delivery.emails(letters, kind=KIND, key=batch.day.isoformat()):
+            tally(report, outcome)
         if batch.plan and not report.failed and not report.busy:
             # The mark the digest sweep counts: this batch of that planning is done.
             self.store.complete_send(
@@ -129,10 +223,13 @@ class Digest:
             )
         return report
 
-    def _send(self, day: date, subscriber: Subscriber, rendered: Edition) -> Outcome:
-        return self.delivery.email(
-            rendered,
-            kind=KIND,
-            key=day.isoformat(),
-            to=Recipient(RecipientKind.SUBSCRIBER, subscriber.id, subscriber.email),
+    @staticmethod
+    def _select(stories: DayStories, regions: tuple[str, ...]) -> tuple[str, ...]:
+        """The ids of the stories a selection of regions gets, in the digest's order."""
+        return tuple(
+            s.id for s in order_stories([s for s in stories.stories if wanted(s.region, regions)])
         )
+
+    def _render(self, day: date, stories: DayStories, chosen: tuple[str, ...]) -> Edition:
+        by_id = {s.id: s for s in stories.stories}
+        return self.render(day, [by_id[story_id] for story_id in chosen])

@@ -1,0 +1,135 @@
+"""Sending a digest batch: each digest rendered once per edition, the batch claimed together.
+
+The digest of one selection of a day's stories is rendered once for every batch
+of that day, and again only when those stories change; a batch's recipients are
+claimed in the sent ledger with one call and their completions written together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from tests import builders
+from tests.builders import DAY, story_source
+
+from warta.core.model import DigestBatch, Story, Subscriber
+from warta.services.delivery import Delivery
+from warta.services.digest import Digest
+
+from .conftest import LETTERHEAD, CountingRenderer, FixedClock, RecordingMailer
+from .test_delivery import CountingStore
+
+
+def story(story_id: str, region: str = "national", sources: int = 1) -> Story:
+    return builders.story(
+        story_id,
+        region=region,
+        sources=tuple(
+            story_source(
+                f"s{n}",
+                f"Sumber {n}",
+                f"https://s{n}.example.id/{story_id}",
+                item_id=f"{story_id}-{n}",
+            )
+            for n in range(sources)
+        ),
+    )
+
+
+def service(
+    store: CountingStore, clock: FixedClock
+) -> tuple[Digest, CountingRenderer, RecordingMailer]:
+    mailer, renderer = RecordingMailer(), CountingRenderer()
+    delivery = Delivery(store=store, clock=clock, mailer=mailer, letterhead=LETTERHEAD)
+    return Digest(store=store, delivery=delivery, renderer=renderer), renderer, mailer
+
+
+def people(store: CountingStore, count: int, *regions: str) -> list[str]:
+    ids = []
+    for n in range(count):
+        region = regions[n % len(regions)]
+        person = Subscriber(
+            id=f"sub-{region}-{n}", email=f"warga{n}.{region}@warga.example", regions=(region,)
+        )
+        store.put_subscriber(person)
+        ids.append(person.id)
+    return ids
+
+
+def test_each_digest_is_rendered_once_for_all_the_batches_of_its_day(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    store = CountingStore(tmp_path / "warta.db")
+    store.put_story(story("nasional"))
+    store.put_story(story("kediri", "35.71"))
+    ids = people(store, 9, "35.71", "31", "national")
+    digest, renderer, mailer = service(store, clock)
+
+    reports = [
+        digest.send_batch(DigestBatch(DAY, tuple(ids[n : n + 2]), n // 2)) for n in range(0, 9, 2)
+    ]
+
+    assert sum(r.sent for r in reports) == 9 and len(mailer.sent) == 9
+    # Three selections of regions, two of which get the same stories: each rendered once.
+    assert renderer.calls.count("digest.html") == 2
+    assert renderer.calls.count("digest.txt") == 2
+    by_region = {str(m["To"]).split(".")[1].split("@")[0]: m for m in mailer.sent}
+    assert "Berita kediri" in by_region["35"].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_a_story_that_changes_between_batches_is_rendered_anew(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    store = CountingStore(tmp_path / "warta.db")
+    store.put_story(story("nasional"))
+    first, second = people(store, 2, "national")
+    digest, renderer, mailer = service(store, clock)
+
+    digest.send_batch(DigestBatch(DAY, (first,), 0))
+    store.put_story(story("nasional", sources=2))  # a second source joined the story
+    digest.send_batch(DigestBatch(DAY, (second,), 1))
+    digest.send_batch(DigestBatch(DAY, (first, second), 2))  # nothing new: sends nothing
+
+    assert renderer.calls.count("digest.html") == 2
+    texts = [m.get_body(("plain",)).get_content() for m in mailer.sent]  # type: ignore[union-attr]
+    assert ["Sumber 1" in t for t in texts] == [False, True]
+
+
+def test_a_batch_claims_its_recipients_together_across_segments(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    store = CountingStore(tmp_path / "warta.db")
+    store.put_story(story("nasional"))
+    store.put_story(story("kediri", "35.71"))
+    ids = people(store, 12, "35.71", "31", "32", "national")
+    digest, _, mailer = service(store, clock)
+    store.calls.clear()
+
+    report = digest.send_batch(DigestBatch(DAY, tuple(ids), 0, plan="p1"))
+
+    assert (report.sent, report.segments) == (12, 4)
+    # One claim and one completion for the twelve, and the batch's own mark.
+    assert store.calls == {"claim_sends": 1, "complete_sends": 1, "complete_send": 1}
+    assert len({m["Message-ID"] for m in mailer.sent}) == 12
+
+
+def test_a_batch_resent_after_some_failed_sends_only_those(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    store = CountingStore(tmp_path / "warta.db")
+    store.put_story(story("nasional"))
+    ids = people(store, 4, "national")
+    digest, _, mailer = service(store, clock)
+    mailer.fail_for = {"warga1.national@warga.example"}
+    batch = DigestBatch(DAY, tuple(ids), 0)
+
+    first = digest.send_batch(batch)
+    mailer.fail_for = set()
+    again = digest.send_batch(replace(batch))
+
+    assert (first.sent, first.failed) == (3, 1)
+    assert (again.sent, again.already) == (1, 3)
+    assert sorted(str(m["To"]) for m in mailer.sent) == sorted(
+        f"warga{n}.national@warga.example" for n in range(4)
+    )
