@@ -16,6 +16,18 @@ reason (kept on the source's state) and the others go on; anything going
 wrong in fetching or parsing the document fails that source alone, recorded
 like a fetch error. Only a store asking to slow down (ThrottledError) ends the
 call, so that the whole source is tried again.
+
+What happens to an urgent story after its alert is noticed here too, as its
+chain's next message (services.lifecycle): another official source joining it,
+or its region widening, is an update; its item revised at the source (so that
+its verdict, fact or summary changes) is an update; its item corrected at the
+source ("[RALAT] ...") or withdrawn (gone from the feed while older items stay,
+and its page answering 404 or 410) is a cancel. Each source watches the items
+it listed that belong to open chains; a run that gets the whole feed compares
+them with what it lists now, which costs one request per item gone missing,
+and only for open chains. A story that went out in a digest and is clarified
+within days (the story itself, or a new clarification whose claim it carried)
+is owed a correction (services.corrections).
 """
 
 from __future__ import annotations
@@ -26,10 +38,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from hashlib import blake2b
 
+from warta.core.chain import (
+    DEFAULT_LIFETIME,
+    Reason,
+    correction_notice,
+    dropped_within_window,
+    revised,
+    widened,
+)
 from warta.core.errors import FetchError, ThrottledError
 from warta.core.model import (
     ITEM_RETENTION,
-    NATIONAL,
     STORY_TEXT_LIMIT,
     FetchResult,
     Item,
@@ -43,8 +62,11 @@ from warta.core.policy import failure_wait, fresh_for, next_poll
 from warta.core.ports import Clock, Fetcher, Parser, Store
 from warta.core.text.classify import classify
 from warta.core.text.cluster import band_keys, signature, story_to_join
-from warta.core.text.places import story_region
+from warta.core.text.places import common_region, story_region
 from warta.core.text.summarize import summarize
+from warta.services.corrections import DEFAULT_DAYS as CORRECTION_DAYS
+from warta.services.corrections import Corrections
+from warta.services.lifecycle import Lifecycle, Watched
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +93,11 @@ class IngestReport:
     """Existing stories this source was added to."""
     urgent_stories: list[str] = field(default_factory=list)
     """Stories that became urgent in this run: their alerts are due now."""
+    chain_updates: list[str] = field(default_factory=list)
+    """Urgent stories whose alert chain gained an update or a cancel in this run: due now."""
+    corrections: list[str] = field(default_factory=list)
+    """Stories clarified in this run after they went out in a digest: their readers are owed
+    a correction."""
     error: str | None = None
     skipped: str | None = None
     disabled: bool = False
@@ -85,6 +112,11 @@ class IngestReport:
     skipped_items: list[str] = field(default_factory=list)
     """Entries or items this run could not take in, each with why ("entry 3: ...",
     "item <id>: ..."): failures of their own, while the rest of the source was taken in."""
+
+    @property
+    def alerts_due(self) -> list[str]:
+        """The stories whose alerts (first messages, updates or cancels) are due now."""
+        return list(dict.fromkeys(self.urgent_stories + self.chain_updates))
 
 
 def due_sources(sources: Iterable[Source], store: Store, now: datetime) -> list[Source]:
@@ -135,6 +167,8 @@ class Ingest:
         story_window: timedelta = timedelta(days=3),
         first_run_window: timedelta = timedelta(hours=48),
         item_retention: timedelta = ITEM_RETENTION,
+        chain_lifetime: timedelta = DEFAULT_LIFETIME,
+        correction_days: int = CORRECTION_DAYS,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -144,6 +178,8 @@ class Ingest:
         self.story_window = story_window
         self.first_run_window = first_run_window
         self.item_retention = item_retention
+        self.lifecycle = Lifecycle(store=store, lifetime=chain_lifetime)
+        self.corrections = Corrections(store=store, days=correction_days)
 
     def source(self, source: Source) -> IngestReport:
         report = IngestReport(source.id)
@@ -159,6 +195,8 @@ class Ingest:
         if items is None:
             return report
         self._take_all(source, state, items, now, report)
+        if result.status == 200:
+            self._watch(source, items, now, report)
         self._succeeded(source, state, result, items, now, report)
         return report
 
@@ -381,7 +419,7 @@ class Ingest:
         if story is None:
             self._start_story(source, item, sig, keys, now, report)
         elif not any(s.item_id == item.id for s in story.sources):
-            self._join(story, source, item, report)
+            self._join(story, source, item, now, report)
 
     def _story_to_join(
         self, item: Item, sig: tuple[int, ...], keys: list[str], now: datetime
@@ -401,19 +439,148 @@ class Ingest:
             same_source=lambda s: s.sources[0].source_id == item.source_id,
         )
 
-    def _join(self, story: Story, source: Source, item: Item, report: IngestReport) -> None:
+    def _join(
+        self, story: Story, source: Source, item: Item, now: datetime, report: IngestReport
+    ) -> None:
         was_urgent = story.urgent
         joined = replace(
             story,
             sources=(*story.sources, _story_source(source, item)),
-            region=NATIONAL if item.region == NATIONAL else story.region,
+            region=common_region((story.region, item.region)),
             clarification=story.clarification or item.clarification,
             urgent=story.urgent or item.urgent,
         )
+        # The chain's message and the watch come before the story is stored: a run that
+        # dies in between takes the item in again, and the message's cause is the item.
+        if was_urgent:
+            self._joined_chain(story, joined, source, item, now, report)
+        elif joined.urgent:
+            self.lifecycle.start(joined, at=now)
+        if joined.urgent:
+            self.lifecycle.watch(source.id, {item.id: (story.id, item.published_at)}, now)
         self.store.put_story(joined)
         report.joined_stories.append(story.id)
         if joined.urgent and not was_urgent:
             report.urgent_stories.append(story.id)
+        if item.clarification and not story.clarification:
+            # The story itself is clarified: what its readers got is corrected by this item.
+            clarification = replace(
+                joined,
+                title=item.title,
+                summary=summarize(item.title, item.text),
+                text=item.text[:STORY_TEXT_LIMIT],
+                sources=(_story_source(source, item),),
+                published_at=item.published_at,
+            )
+            if self.corrections.record(story, clarification, now=now):
+                report.corrections.append(story.id)
+
+    def _joined_chain(
+        self,
+        story: Story,
+        joined: Story,
+        source: Source,
+        item: Item,
+        now: datetime,
+        report: IngestReport,
+    ) -> None:
+        """An urgent story's chain after `item` joined it: corrected by its own source, or
+        confirmed by another official source, or concerning a wider region."""
+        carried = {s.source_id for s in story.sources}
+        reasons: list[Reason] = []
+        if source.id in carried and correction_notice(item.title):
+            reasons.append(Reason.CORRECTED)
+        else:
+            if source.id not in carried and item.authority.is_official:
+                reasons.append(Reason.CONFIRMED)
+            if widened(story.region, joined.region):
+                reasons.append(Reason.WIDENED)
+        if reasons:
+            self._chain(story, joined, tuple(reasons), f"join:{item.id}", source, now, report)
+
+    # -- the items of open chains ------------------------------------------------------
+
+    def _watch(
+        self, source: Source, items: list[Item], now: datetime, report: IngestReport
+    ) -> None:
+        """Compare the items of open chains this source listed with what it lists now."""
+        watched = self.lifecycle.watched(source.id, now)
+        if not watched or not items:
+            return
+        listed = {item.id: item for item in items}
+        dates = [item.published_at for item in items]
+        done: set[str] = set()
+        for entry in watched.values():
+            try:
+                story = self.store.get_story(entry.story_id)
+                if story is None:
+                    done.add(entry.item_id)
+                elif entry.item_id in listed:
+                    self._listed(source, story, listed[entry.item_id], now, report)
+                elif dropped_within_window(entry.published_at, dates) and self._gone(
+                    source, story, entry
+                ):
+                    cause = f"gone:{entry.item_id}"
+                    self._chain(story, story, (Reason.WITHDRAWN,), cause, source, now, report)
+                    done.add(entry.item_id)
+            except ThrottledError:
+                raise  # the store, not the item: the whole source is tried again
+            except Exception as exc:  # this item's failure alone
+                why = f"item {entry.item_id}: {reason(exc)}"
+                report.skipped_items.append(why)
+                logger.warning("watched item skipped", extra={"source_id": source.id, "error": why})
+                logger.debug("watched item skipped", exc_info=exc)
+        self.lifecycle.unwatch(source.id, done, now)
+
+    def _listed(
+        self, source: Source, story: Story, item: Item, now: datetime, report: IngestReport
+    ) -> None:
+        """A watched item the source still lists: corrected, or revised, at the source?"""
+        if correction_notice(item.title) and not correction_notice(story.title):
+            cause = f"corrected:{item.id}"
+            self._chain(story, story, (Reason.CORRECTED,), cause, source, now, report)
+            return
+        # The story's summary is its first item's: only that item's changes can change it.
+        if story.sources[0].item_id != item.id or (
+            item.title == story.title and item.text[:STORY_TEXT_LIMIT] == story.text
+        ):
+            return
+        summary = summarize(item.title, item.text)
+        if not revised(story, item.title, summary, item.text):
+            return
+        after = replace(story, title=item.title, summary=summary, text=item.text[:STORY_TEXT_LIMIT])
+        version = blake2b(f"{item.title}\n{item.text}".encode(), digest_size=6).hexdigest()
+        cause = f"revised:{item.id}:{version}"
+        self._chain(story, after, (Reason.REVISED,), cause, source, now, report)
+        self.store.put_story(after)
+
+    def _chain(
+        self,
+        story: Story,
+        after: Story,
+        reasons: tuple[Reason, ...],
+        cause: str,
+        source: Source,
+        now: datetime,
+        report: IngestReport,
+    ) -> None:
+        """Add the next message of the story's chain, when it is open and `cause` is new."""
+        message = self.lifecycle.add(
+            story, after, reasons=reasons, cause=cause, now=now, note=source.name
+        )
+        if message is not None:
+            report.chain_updates.append(story.id)
+
+    def _gone(self, source: Source, story: Story, entry: Watched) -> bool:
+        """Whether the page of a watched item answers 404 or 410 (anything else: not gone)."""
+        url = next((s.url for s in story.sources if s.item_id == entry.item_id), None)
+        if url is None:
+            return False
+        try:
+            self.fetcher.fetch(source, url=url)
+        except FetchError as exc:
+            return exc.status in (404, 410)
+        return False
 
     def _start_story(
         self,
@@ -439,8 +606,15 @@ class Ingest:
             signature=sig,
             text=item.text[:STORY_TEXT_LIMIT],
         )
+        if story.urgent:
+            self.lifecycle.start(story, at=now)
+            self.lifecycle.watch(source.id, {item.id: (story.id, item.published_at)}, now)
         self.store.put_story(story)
         self.store.add_story_bands(keys, story.id, expires_at=now + self.story_window)
         report.new_stories.append(story.id)
         if story.urgent:
             report.urgent_stories.append(story.id)
+        if story.clarification:
+            for rebutted in self.corrections.rebutted_by(story, now):
+                if self.corrections.record(rebutted, story, now=now):
+                    report.corrections.append(rebutted.id)
