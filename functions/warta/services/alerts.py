@@ -14,7 +14,18 @@ region the story concerns (core.regions.wanted) get the alert by email too,
 in batches of their own planned after the officials'; only ACTIVE ones, read
 again when their batch is sent.
 
-Each official gets the alert once per channel (email, SMS), whatever retries,
+An alert is the first message of a chain (core.chain, services.lifecycle):
+updates follow when another official source confirms the story, its summary
+changes or its region widens, and a cancel when its source withdraws or
+corrects the item. Planning the story again sends each recipient, on each
+channel, every message of the chain they are owed, in order, each email
+naming the ones before it (In-Reply-To, References): the recipients of an
+update are those who received the chain, and one who never had the alert gets
+nothing of a cancelled chain. Each message keeps the story as it stood when
+it was made, so whoever receives it later reads the same. Updates are urgent:
+no quiet hours hold them back.
+
+Each official gets each message once per channel (email, SMS), whatever retries,
 takeovers or hand-backs happen, through the sent ledger. Each batch of a
 planning records itself done (BATCH_DONE) once every one of its officials has
 had every message; when the last batch of the latest planning is done, the
@@ -28,12 +39,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from warta.config.settings import MAX_ALERT_BATCH
+from warta.core.chain import Chain, ChainMessage, Reason, Step, message_key
 from warta.core.links import RecipientKind
 from warta.core.model import AlertBatch, Official, Story, Subscriber, SubscriberStatus
 from warta.core.ports import Renderer, Store
 from warta.core.regions import concerns, wanted
 from warta.services.compose import Edition, render_edition
-from warta.services.delivery import Delivery, Recipient, tally
+from warta.services.delivery import Delivery, Outcome, Recipient, message_id, tally
+from warta.services.lifecycle import Lifecycle
 from warta.services.sms import SMS_LIMIT, sms_text
 
 __all__ = [
@@ -136,6 +149,8 @@ class AlertReport:
     resumed: int = 0
     """Sent after taking over a dead sender's claim (counted in emails or sms too)."""
     failed: int = 0
+    updates: int = 0
+    """Updates and cancels of the chain among the messages sent (counted in emails or sms)."""
     skipped: str | None = None
     remainder: AlertBatch | None = None
     """The officials of the batch not reached before its deadline: to be queued as a batch."""
@@ -156,6 +171,7 @@ class AlertReport:
             "busy",
             "resumed",
             "failed",
+            "updates",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.skipped = self.skipped or other.skipped
@@ -171,6 +187,7 @@ class Alerts:
         renderer: Renderer,
         page_size: int = 100,
         batch_size: int | None = None,
+        lifecycle: Lifecycle | None = None,
     ) -> None:
         self.store = store
         self.delivery = delivery
@@ -178,6 +195,7 @@ class Alerts:
         self.page_size = page_size
         self.batch_size = batch_size
         """Officials per batch as the admin set it (WARTA_ALERT_BATCH); None to derive it."""
+        self.lifecycle = lifecycle or Lifecycle(store=store)
 
     def size_for(self, deadline: Deadline | None) -> int:
         """Officials per batch for batches run under deadlines like this one."""
@@ -197,6 +215,57 @@ class Alerts:
             link=story.sources[0].url if story.sources else None,
         )
         return email, sms
+
+    def render_message(
+        self, chain: Chain, message: ChainMessage, audience: str = "official"
+    ) -> tuple[Edition, str]:
+        """One message of the chain as email and SMS, for officials or subscribers."""
+        if message.step is Step.ALERT:
+            return self.render(message.story, audience)
+        before = [m for m in chain.messages if m.number < message.number]
+        previous = before[-1].story if before else message.story
+        name = "alert_cancel" if message.step is Step.CANCEL else "alert_update"
+        archive_url = self.archive_url(message.story.id)
+        context = {
+            "story": message.story,
+            "previous": previous,
+            "message": message,
+            "reasons": [r.value for r in message.reasons],
+            "new_sources": [
+                s
+                for s in message.story.sources
+                if s.source_id not in {p.source_id for p in previous.sources}
+            ],
+            "archive_url": archive_url,
+        }
+        email = render_edition(
+            self.renderer,
+            subject=f"{name}_subject.txt",
+            text=f"{name}.txt",
+            html=f"{name}.html",
+            audience=audience,
+            **context,
+        )
+        # A withdrawn item's own page is gone: the cancel links to the story's archive page;
+        # an update to its newest source, the one that confirmed it, or to its first.
+        if message.step is Step.CANCEL or not message.story.sources:
+            link = archive_url
+        elif Reason.CONFIRMED in message.reasons:
+            link = message.story.sources[-1].url
+        else:
+            link = message.story.sources[0].url
+        sms = sms_text(self.renderer.render(f"{name}_sms.txt", **context), link=link)
+        return email, sms
+
+    def archive_url(self, story_id: str) -> str:
+        return f"{self.delivery.letterhead.public_url.rstrip('/')}/cerita/{story_id}/"
+
+    def chain(self, story: Story) -> Chain:
+        """The story's chain; for a story alerted before chains were kept, its alert alone."""
+        chain = self.lifecycle.chain(story.id)
+        if chain:
+            return chain
+        return Chain(story.id, (ChainMessage(0, Step.ALERT, story.created_at, story),))
 
     def urgent_story(self, story_id: str) -> tuple[Story | None, str | None]:
         """The story when it is one to alert about, else None and why not."""
@@ -266,7 +335,7 @@ class Alerts:
     def _alert_officials(
         self, batch: AlertBatch, story: Story, deadline: Deadline | None, report: AlertReport
     ) -> None:
-        email, sms = self.render(story)
+        chain = _Rendered(self, self.chain(story), "official")
         slowest = 0.0
         for n, official_id in enumerate(batch.official_ids):
             if deadline is not None:
@@ -278,14 +347,14 @@ class Alerts:
             # An official may have left, or moved to another region, since the planning.
             if official and official.active and concerns(story.region, (official.region,)):
                 report.officials += 1
-                self._alert(official, story, email, sms, report)
+                self._alert(official, chain, report)
             if deadline is not None:
                 slowest = max(slowest, started - deadline.remaining())
 
     def _alert_subscribers(
         self, batch: AlertBatch, story: Story, deadline: Deadline | None, report: AlertReport
     ) -> None:
-        email, _ = self.render(story, audience="subscriber")
+        chain = _Rendered(self, self.chain(story), "subscriber")
         # Read again at send time: one may have left, changed their choices or been
         # suppressed since the planning, and only ACTIVE subscribers are ever mailed.
         found = self.store.get_subscribers(batch.subscriber_ids)
@@ -299,14 +368,8 @@ class Alerts:
             subscriber = found.get(subscriber_id)
             if subscriber is not None and _wants_alert(subscriber, story):
                 report.subscribers += 1
-                outcome = self.delivery.email(
-                    email,
-                    kind="alert",
-                    ledger_kind=SUBSCRIBER_KIND,
-                    key=story.id,
-                    to=Recipient(RecipientKind.SUBSCRIBER, subscriber.id, subscriber.email),
-                )
-                tally(report, outcome, "emails")
+                to = Recipient(RecipientKind.SUBSCRIBER, subscriber.id, subscriber.email)
+                self._follow(chain, SUBSCRIBER_KIND, subscriber.id, report, "emails", to=to)
             if deadline is not None:
                 slowest = max(slowest, started - deadline.remaining())
 
@@ -329,16 +392,17 @@ class Alerts:
         for number in reversed(range(int(batches))):
             if self.store.get_send(BATCH_DONE, key, str(number)) is None:
                 return False
-        self.mark_alerted(story_id)
+        self.mark_alerted(story_id, latest)
         return True
 
-    def mark_alerted(self, story_id: str) -> None:
-        # The mark the sweeps look for: no official is still owed this alert.
+    def mark_alerted(self, story_id: str, plan: str = "") -> None:
+        # The mark the sweeps look for: no official is still owed this alert, nor any
+        # message of its chain made before `plan` (the planning whose batches are done).
         self.store.complete_send(
             ALERTED,
             story_id,
             ALERTED_RECIPIENT,
-            message_id="done",
+            message_id=plan or "done",
             now=self.delivery.clock.now(),
         )
 
@@ -358,23 +422,71 @@ class Alerts:
             self.mark_alerted(story_id)
         return report
 
-    def _alert(
-        self, official: Official, story: Story, email: Edition, sms: str, report: AlertReport
-    ) -> None:
+    def _alert(self, official: Official, chain: _Rendered, report: AlertReport) -> None:
         if official.email:
-            outcome = self.delivery.email(
-                email,
-                kind="alert",
-                ledger_kind=EMAIL_KIND,
-                key=story.id,
-                to=Recipient(RecipientKind.OFFICIAL, official.id, official.email),
-            )
-            tally(report, outcome, "emails")
+            to = Recipient(RecipientKind.OFFICIAL, official.id, official.email)
+            self._follow(chain, EMAIL_KIND, official.id, report, "emails", to=to)
         if official.phone:
-            outcome = self.delivery.sms(
-                sms, kind=SMS_KIND, key=story.id, recipient_id=official.id, phone=official.phone
+            self._follow(chain, SMS_KIND, official.id, report, "sms", phone=official.phone)
+
+    def _follow(
+        self,
+        chain: _Rendered,
+        kind: str,
+        recipient_id: str,
+        report: AlertReport,
+        counter: str,
+        *,
+        to: Recipient | None = None,
+        phone: str | None = None,
+    ) -> None:
+        """Send one recipient, on one channel (its ledger kind), each message of the chain
+        they are owed, in order: a message only once the one before it went out."""
+        story_id = chain.chain.story_id
+        if chain.chain.cancelled and self.store.get_send(kind, story_id, recipient_id) is None:
+            return  # never alerted: a withdrawn clarification is not news to them
+        sent: list[str] = []
+        for message in chain.chain.messages:
+            key = message_key(story_id, message.number)
+            email, sms = chain.rendered(message)
+            if to is not None:
+                outcome = self.delivery.email(
+                    email,
+                    kind="alert",
+                    ledger_kind=kind,
+                    key=key,
+                    to=to,
+                    references=tuple(sent),
+                )
+            elif phone is not None:
+                outcome = self.delivery.sms(
+                    sms, kind=kind, key=key, recipient_id=recipient_id, phone=phone
+                )
+            else:
+                return
+            tally(report, outcome, counter)
+            if outcome not in (Outcome.SENT, Outcome.RESUMED, Outcome.ALREADY):
+                return  # the next message waits for this one
+            if message.step is not Step.ALERT and outcome is not Outcome.ALREADY:
+                report.updates += 1
+            sent.append(message_id(kind, key, recipient_id, self.delivery.letterhead.domain))
+
+
+class _Rendered:
+    """A chain whose messages are rendered once per batch, on first use, for one audience."""
+
+    def __init__(self, alerts: Alerts, chain: Chain, audience: str) -> None:
+        self.alerts = alerts
+        self.chain = chain
+        self.audience = audience
+        self._done: dict[int, tuple[Edition, str]] = {}
+
+    def rendered(self, message: ChainMessage) -> tuple[Edition, str]:
+        if message.number not in self._done:
+            self._done[message.number] = self.alerts.render_message(
+                self.chain, message, self.audience
             )
-            tally(report, outcome, "sms")
+        return self._done[message.number]
 
 
 def _wants_alert(subscriber: Subscriber, story: Story) -> bool:

@@ -92,13 +92,19 @@ def build_message(
     kind: str,
     now: datetime,
     message_id: str | None = None,
+    references: tuple[str, ...] = (),
 ) -> EmailMessage:
+    """`references` are the Message-IDs of the messages this one follows, oldest first
+    (an alert's update follows the alert): its In-Reply-To and References."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
     message["Subject"] = header_text(rendered.subject, SUBJECT_LIMIT)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id or make_msgid(domain=domain)
+    if references:
+        message["In-Reply-To"] = references[-1]
+        message["References"] = " ".join(references)
     # RFC 8058 one-click unsubscribe: mail providers show an unsubscribe button
     # and POST to the link, which must work without a login.
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
@@ -240,7 +246,15 @@ class Wire:
         self._html = _Body.of(edition.html)
         self._end = b"\r\n--" + boundary.encode("ascii") + b"--\r\n"
 
-    def message(self, *, to: str, unsubscribe: str, message_id: str, now: datetime) -> bytes:
+    def message(
+        self,
+        *,
+        to: str,
+        unsubscribe: str,
+        message_id: str,
+        now: datetime,
+        references: tuple[str, ...] = (),
+    ) -> bytes:
         """One recipient's message; ValueError when a value cannot be a header or link."""
         if not _LINK.fullmatch(unsubscribe):
             raise ValueError("an unsubscribe link is printable ASCII without spaces")
@@ -250,6 +264,11 @@ class Wire:
             self._subject,
             _date_line(now.replace(microsecond=0)),
             _plain_line("Message-ID", message_id, _MESSAGE_ID),
+        ]
+        if references:
+            out.append(_plain_line("In-Reply-To", references[-1], _MESSAGE_ID))
+            out.append(header_line("References", " ".join(references)))
+        out += [
             _plain_line("List-Unsubscribe", f"<{unsubscribe}>", _LINK),
             self._post,
         ]

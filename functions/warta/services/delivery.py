@@ -156,6 +156,8 @@ class Letter:
 
     edition: Edition
     to: Recipient
+    references: tuple[str, ...] = ()
+    """The Message-IDs of the messages this one follows, oldest first (compose.build_message)."""
 
 
 @dataclass(slots=True)
@@ -278,14 +280,17 @@ class Delivery:
         key: str,
         to: Recipient,
         ledger_kind: str | None = None,
+        references: tuple[str, ...] = (),
     ) -> Outcome:
         """Send one rendered message to one recipient, once per ledger kind and key.
 
         `kind` is the message's kind (its X-Warta-Kind header); the ledger line
         is of that kind too unless `ledger_kind` names another (one story's
         alert goes out as an email and as an SMS, each with its own line).
+        `references` names the messages it follows (In-Reply-To, References).
         """
-        (outcome,) = self.emails([Letter(edition, to)], kind=kind, key=key, ledger_kind=ledger_kind)
+        letter = Letter(edition, to, references)
+        (outcome,) = self.emails([letter], kind=kind, key=key, ledger_kind=ledger_kind)
         return outcome
 
     def emails(
@@ -366,6 +371,7 @@ class Delivery:
                 unsubscribe=self.unsubscribe_url(to.kind, to.id),
                 message_id=message_id(ledger, key, to.id, self.letterhead.domain),
                 now=now,
+                references=letter.references,
             )
         except (ValueError, TypeError, LookupError, MessageError) as exc:
             # One message that cannot be built is that message's failure, never the run's.

@@ -70,6 +70,7 @@ class ReferenceDelivery(Delivery):
             kind=kind,
             now=now,
             message_id=message_id(ledger, key, to.id, self.letterhead.domain),
+            references=letter.references,
         )
         self.pairs.append((data, reference))
         return data
