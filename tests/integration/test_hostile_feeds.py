@@ -38,6 +38,7 @@ import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
 import pytest
 
 from warta.demo.server import SampleServer
+from warta.services.compose import SUBJECT_LIMIT
 
 pytestmark = pytest.mark.integration
 
@@ -47,6 +48,7 @@ SUBSCRIBER = "warga@warga.example"
 
 CLEAN_TITLE = "KPU Bantah Isu Surat Suara Sudah Dicoblos"
 CLEAN_LINK = "https://www.kpu.go.id/berita/kpu-bantah-isu-surat-suara-sudah-dicoblos"
+CLEAN_FACT = "KPU menegaskan video surat suara yang sudah tercoblos"
 CLEAN_TEXT = (
     "KPU menegaskan video surat suara yang sudah tercoblos sebelum hari pemungutan suara "
     "tidak benar. Surat suara dalam video adalah surat suara rusak yang telah disortir petugas."
@@ -425,7 +427,8 @@ def test_hostile_feeds_neither_reach_a_header_nor_stop_the_run_and_the_clarifica
     alerts = [
         (parsed(raw), texts[path])
         for path, raw in after_first.items()
-        if parsed(raw)["X-Warta-Kind"] == "alert" and CLEAN_TITLE in str(parsed(raw)["Subject"])
+        # An alert's subject leads with the verdict and the fact, which the text states.
+        if parsed(raw)["X-Warta-Kind"] == "alert" and CLEAN_FACT in str(parsed(raw)["Subject"])
     ]
     assert len(alerts) == 1, [str(parsed(r)["Subject"]) for r in after_first.values()]
     alert, alert_text = alerts[0]
@@ -437,9 +440,9 @@ def test_hostile_feeds_neither_reach_a_header_nor_stop_the_run_and_the_clarifica
 
     # The hostile sources' own clarifications went out too, made safe.
     subjects = [str(parsed(raw)["Subject"]) for raw in after_first.values()]
-    assert any("KPU \ufffd Bantah Isu Gudang Logistik Terbakar" in s for s in subjects), subjects
-    assert any("🗳" in s for s in subjects), subjects
-    assert any(s.endswith("…") for s in subjects), subjects  # the long title, cut on a word
+    assert any("Gudang logistik di Cikarang tetap utuh \ufffd" in s for s in subjects), subjects
+    assert any("🗳" in text for text in texts.values())
+    assert all(len(s) <= SUBJECT_LIMIT for s in subjects), subjects  # the long title too
     assert not any("MELEDAK" in s for s in subjects)  # its item was skipped
     assert len(sms_after_first) >= 5
 
@@ -449,11 +452,12 @@ def test_hostile_feeds_neither_reach_a_header_nor_stop_the_run_and_the_clarifica
     ]
     assert len(digests) == 1
     digest = digests[0]
-    assert CLEAN_TITLE in digest
-    assert "KPU Bantah Isu Hoaks Rekapitulasi Bcc: korban@warga.example Reply-To:" in digest
+    # A clarification leads with its fact; the claim it rebuts is quoted from the title.
+    assert "Klaim yang beredar (SALAH): Surat Suara Sudah Dicoblos" in digest
+    assert "Bcc: korban@warga.example" in digest  # text, never a header
     assert "=?utf-8?q?KPU_Bantah_Isu_Kotak_Suara?=" in digest  # shown as written, not decoded
-    assert EMOJI_TITLE in digest
-    assert "KPU \ufffd Bantah Isu Honor KPPS" in digest
+    assert "🗳" in digest
+    assert "Honor KPPS" in digest
     assert not any("javascript:" in text for text in texts.values())
 
     # A second run takes everything in again without a crash and sends nothing twice.
