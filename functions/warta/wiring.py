@@ -22,6 +22,7 @@ from warta.core.ports import Clock, Fetcher, Mailer, Notifier, Queue, Renderer, 
 
 if TYPE_CHECKING:
     from warta.services.alerts import Alerts
+    from warta.services.correction_mail import CorrectionMail
     from warta.services.cycle import Cycle, LocalQueues
     from warta.services.delivery import Delivery
     from warta.services.digest import Digest
@@ -149,13 +150,26 @@ class App:
         )
 
     @cached_property
+    def correction_mail(self) -> CorrectionMail:
+        from warta.services.correction_mail import CorrectionMail
+        from warta.services.corrections import Corrections
+
+        return CorrectionMail(
+            corrections=Corrections(store=self.store),
+            delivery=self.delivery,
+            renderer=self.renderer,
+        )
+
+    @cached_property
     def digest(self) -> Digest:
+        from warta.services.corrections import Corrections
         from warta.services.digest import Digest
 
         return Digest(
             store=self.store,
             delivery=self.delivery,
             renderer=self.renderer,
+            corrections=Corrections(store=self.store),
             batch_size=self.settings.batch_size,
         )
 
@@ -210,6 +224,7 @@ class App:
             queues=Queues(ingest=ingest, alerts=alerts, digest=digest),
             digest=self.digest,
             alerts=self.alerts,
+            corrections=self.correction_mail,
         )
 
     @cached_property
@@ -225,6 +240,7 @@ class App:
             health=self.health,
             fanout=self.fanout,
             queues=self._local,
+            corrections=self.correction_mail,
         )
 
     def close(self) -> None:

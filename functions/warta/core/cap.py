@@ -107,11 +107,15 @@ def cap_alert(
     references: Sequence[Reference] = (),
     expires: datetime | None = None,
     sender_name: str = "Warta Pemilu",
+    note: str | None = None,
+    instruction: str | None = None,
 ) -> bytes:
     """The CAP 1.2 <alert> of a clarification story, as UTF-8 XML with its declaration.
 
     `web` is where the clarification is explained (its archive page, else its
-    source); `references` name the earlier messages an Update or Cancel follows.
+    source); `references` name the earlier messages an Update or Cancel follows;
+    `note`, what an Update or Cancel changes, opens the description; `instruction`
+    replaces the one that asks to pass the fact on (a Cancel asks the opposite).
     """
     if msg_type is not MsgType.ALERT and not references:
         raise ValueError(f"a CAP {msg_type.value} references the messages it follows")
@@ -119,6 +123,8 @@ def cap_alert(
     fact = _xml_text(checked.fact)
     sources = "; ".join(f"{s.name}: {s.url}" for s in story.sources)
     description = [f"{checked.verdict.label}. Fakta: {fact}"]
+    if note:
+        description.insert(0, _xml_text(note))
     if checked.claim:
         description.append(f"Klaim yang beredar ({checked.verdict.label}): {checked.claim}")
     description.append(f"Menurut {checked.speaker_label.lower()}: {checked.speaker_names}.")
@@ -162,7 +168,8 @@ def cap_alert(
     add(
         info,
         "instruction",
-        "Bagikan faktanya bersama tautan sumber resminya. Jangan meneruskan klaim yang "
+        instruction
+        or "Bagikan faktanya bersama tautan sumber resminya. Jangan meneruskan klaim yang "
         f"beredar tanpa keterangan bahwa klaim itu {checked.verdict.phrase}.",
     )
     add(info, "web", web)

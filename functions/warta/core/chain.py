@@ -27,11 +27,10 @@ from enum import StrEnum
 from typing import Any
 
 from warta.core.model import NATIONAL, Authority, Story, StorySource
-from warta.core.text.claims import check_claim
-from warta.core.text.tokens import content_words
+from warta.core.regions import region_name
 
 DEFAULT_LIFETIME = timedelta(hours=72)
-"""How long a chain stands after its alert (WARTA_ALERT_CHAIN_HOURS)."""
+"""How long a chain stands after its alert: the `expires` of its CAP messages too."""
 
 REVISED_OVERLAP = 0.6
 """Facts or summaries whose content words overlap less than this (Jaccard) changed materially."""
@@ -128,6 +127,8 @@ def widened(before: str, after: str) -> bool:
 
 def _overlap(a: str, b: str) -> float:
     """Jaccard overlap of two texts' content words (1.0 for two texts without any)."""
+    from warta.core.text.tokens import content_words  # the text pipeline, on first use
+
     x, y = set(content_words(a)), set(content_words(b))
     return len(x & y) / len(x | y) if x | y else 1.0
 
@@ -136,6 +137,9 @@ def revised(before: Story, title: str, summary: str, text: str = "") -> bool:
     """Whether the item's new title, summary and text change what the alert says: its
     verdict, or most of the words of its fact or of its summary. A typo fixed, a word
     added, is not an update."""
+    # The text pipeline on first use: the alert sweep reads chains and never this.
+    from warta.core.text.claims import check_claim
+
     old = check_claim(before.title, before.summary, before.text)
     new = check_claim(title, summary, text)
     return (
@@ -162,6 +166,33 @@ def dropped_within_window(published_at: datetime, listed: Sequence[datetime]) ->
     """Whether an item missing from its feed left it before its time: the feed still lists
     an item at least as old, so it did not merely scroll off the end."""
     return any(moment <= published_at for moment in listed)
+
+
+def describe(message: ChainMessage, previous: Story | None = None) -> str:
+    """What an update or a cancel changes, in one Indonesian sentence or two (for CAP and
+    feeds; the emails say it through their templates). Empty for the alert."""
+    if message.step is Step.ALERT:
+        return ""
+    who = message.note or "Sumber"
+    if message.step is Step.CANCEL:
+        if Reason.WITHDRAWN in message.reasons:
+            return f"DICABUT: {who} menarik klarifikasi ini; halamannya tidak lagi tersedia."
+        return f"DICABUT: {who} menerbitkan ralat atas klarifikasi ini."
+    said = []
+    if Reason.CONFIRMED in message.reasons:
+        known = {s.source_id for s in previous.sources} if previous else set()
+        names = [s.name for s in message.story.sources if s.source_id not in known] or [who]
+        said.append(f"dikonfirmasi juga oleh {', '.join(names)}")
+    if Reason.WIDENED in message.reasons:
+
+        def name(code: str) -> str:
+            return "seluruh Indonesia" if code == NATIONAL else region_name(code)
+
+        before = f"dari {name(previous.region)} " if previous else ""
+        said.append(f"wilayahnya diperluas {before}menjadi {name(message.story.region)}")
+    if Reason.REVISED in message.reasons:
+        said.append(f"{who} memperbarui isinya")
+    return "PEMBARUAN: " + "; ".join(said) + "."
 
 
 # -- the JSON form kept in the sent ledger ----------------------------------------------

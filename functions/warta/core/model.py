@@ -330,3 +330,19 @@ class AlertBatch:
     @property
     def size(self) -> int:
         return len(self.official_ids) + len(self.subscriber_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionBatch:
+    """A slice of the subscribers who may have read a story in a digest before it was
+    clarified: one unit of the correction's fan-out (services.corrections). Without a
+    plan id it is the request to plan the correction into such batches."""
+
+    story_id: str
+    subscriber_ids: tuple[str, ...] = ()
+    number: int = 0
+    plan: str = ""
+
+    @property
+    def size(self) -> int:
+        return len(self.subscriber_ids)

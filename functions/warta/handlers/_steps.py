@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from warta.core.days import previous_edition
 from warta.core.errors import ConfigError, SendError
+from warta.core.model import CorrectionBatch
 from warta.handlers._observe import count
 
 if TYPE_CHECKING:
@@ -73,8 +74,12 @@ def ingest(app: App, sources: Mapping[str, Source], source_id: str) -> None:
     count("SourcesFailed", int(report.error is not None))
     # Only this run sees these stories become urgent; should the queue refuse
     # them, the next schedule's sweep (requeue_lost_alerts) queues them again.
-    app.fanout.queue_alerts(report.urgent_stories)
+    # Updates and cancels of alerts go the same way, as do corrections of digest stories.
+    app.fanout.queue_alerts(report.alerts_due)
+    app.fanout.queue_corrections(report.corrections)
     count("StoriesUrgent", len(report.urgent_stories))
+    count("AlertUpdates", len(report.chain_updates))
+    count("Corrections", len(report.corrections))
 
 
 def deadline(context: Any) -> Deadline:
@@ -88,8 +93,12 @@ def deadline(context: Any) -> Deadline:
     return Deadline(total=remaining(), remaining=remaining)
 
 
-def alert(app: App, work: str | AlertBatch, deadline: Deadline) -> None:
-    """Plan an urgent story (`work` is its id) into batches of officials, or send one batch."""
+def alert(app: App, work: str | AlertBatch | CorrectionBatch, deadline: Deadline) -> None:
+    """Plan an urgent story (`work` is its id) into batches of officials, or send one batch;
+    or plan or send a correction."""
+    if isinstance(work, CorrectionBatch):
+        correction(app, work, deadline)
+        return
     if isinstance(work, str):
         plan = app.fanout.plan_alerts(work, deadline)
         logger.info(
@@ -134,6 +143,37 @@ def alert(app: App, work: str | AlertBatch, deadline: Deadline) -> None:
         # timeout, by when the lease has run out or the holder has finished.
         raise SendError(
             f"{report.busy} alert(s) of story {work.story_id} are held; retry", temporary=True
+        )
+
+
+def correction(app: App, work: CorrectionBatch, deadline: Deadline) -> None:
+    """Plan a story's correction into batches of subscribers, or send one batch."""
+    if not work.plan:
+        batches = app.fanout.plan_corrections(work.story_id, deadline)
+        logger.info("correction planned", extra={"batches": batches})
+        count("CorrectionBatches", batches)
+        return
+    report = app.correction_mail.send_batch(work, deadline)
+    if report.remainder is not None:
+        app.fanout.queue_correction_batches([report.remainder])
+    logger.info(
+        "correction batch sent",
+        extra={
+            "batch": work.number,
+            "subscribers": report.subscribers,
+            "sent": report.sent,
+            "in_digest": report.in_digest,
+            "already": report.already,
+            "failed": report.failed,
+            "skipped": report.skipped,
+        },
+    )
+    count("CorrectionsSent", report.sent)
+    count("ClaimsTakenOver", report.resumed)
+    if report.failed or report.busy:
+        raise SendError(
+            f"{report.failed + report.busy} correction(s) of story {work.story_id} not sent; retry",
+            temporary=not report.failed,
         )
 
 

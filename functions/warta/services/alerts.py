@@ -260,13 +260,6 @@ class Alerts:
     def archive_url(self, story_id: str) -> str:
         return f"{self.delivery.letterhead.public_url.rstrip('/')}/cerita/{story_id}/"
 
-    def chain(self, story: Story) -> Chain:
-        """The story's chain; for a story alerted before chains were kept, its alert alone."""
-        chain = self.lifecycle.chain(story.id)
-        if chain:
-            return chain
-        return Chain(story.id, (ChainMessage(0, Step.ALERT, story.created_at, story),))
-
     def urgent_story(self, story_id: str) -> tuple[Story | None, str | None]:
         """The story when it is one to alert about, else None and why not."""
         story = self.store.get_story(story_id)
@@ -335,7 +328,7 @@ class Alerts:
     def _alert_officials(
         self, batch: AlertBatch, story: Story, deadline: Deadline | None, report: AlertReport
     ) -> None:
-        chain = _Rendered(self, self.chain(story), "official")
+        chain = _Rendered(self, self.lifecycle.of(story), "official")
         slowest = 0.0
         for n, official_id in enumerate(batch.official_ids):
             if deadline is not None:
@@ -354,7 +347,7 @@ class Alerts:
     def _alert_subscribers(
         self, batch: AlertBatch, story: Story, deadline: Deadline | None, report: AlertReport
     ) -> None:
-        chain = _Rendered(self, self.chain(story), "subscriber")
+        chain = _Rendered(self, self.lifecycle.of(story), "subscriber")
         # Read again at send time: one may have left, changed their choices or been
         # suppressed since the planning, and only ACTIVE subscribers are ever mailed.
         found = self.store.get_subscribers(batch.subscriber_ids)

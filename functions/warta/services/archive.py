@@ -14,6 +14,12 @@ Feeds are written with Jinja templates (templates/feed.atom), not a feed
 library: the renderer already escapes every value in them, a feed is a page
 an admin can read and change like the others, and the Lambda bundle gets no
 new dependency. tests/unit/services/test_archive.py parses them with lxml.
+
+Clarifications are also published as CAP 1.2 for aggregators: every message of
+every alert chain (services.lifecycle) of the last FEED_DAYS days is an
+immutable CAP message at /cap/<identifier>.xml (msgType Alert, Update or
+Cancel, each naming the ones before it in `references`), indexed by the Atom
+feed /feed/cap.atom, whose entries link to them.
 """
 
 from __future__ import annotations
@@ -23,12 +29,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+from warta.core.cap import MsgType, Reference, Status, cap_alert
+from warta.core.chain import Chain, ChainMessage, Step, describe
 from warta.core.days import jakarta_day
 from warta.core.model import Story
 from warta.core.ports import Clock, Renderer, Store
 from warta.core.text.claims import StoryCheck, check_story
 from warta.services.digest import order_stories
+from warta.services.lifecycle import Lifecycle
 
 DEFAULT_DAYS = 30
 """Days the archive looks back: the index lists them, `warta archive build` writes them."""
@@ -47,6 +57,15 @@ carried, and clarifications (whoever published them, each labelled)."""
 
 PAGE = "text/html; charset=utf-8"
 ATOM = "application/atom+xml; charset=utf-8"
+CAP = "application/cap+xml"
+CAP_FEED = "cap"
+"""The Atom index of CAP messages (/feed/cap.atom)."""
+CAP_ID = re.compile(r"warta-(?P<story>[A-Za-z0-9][A-Za-z0-9_-]{0,79})-(?P<number>\d{1,4})")
+"""What a CAP message's identifier, and so its file name, is: warta-<story id>-<number>."""
+CANCEL_INSTRUCTION = (
+    "Jangan bagikan lagi peringatan sebelumnya; tunggu keterangan baru dari sumber resmi."
+)
+_MSG_TYPES = {Step.ALERT: MsgType.ALERT, Step.UPDATE: MsgType.UPDATE, Step.CANCEL: MsgType.CANCEL}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +83,19 @@ def day_path(day: date) -> str:
 
 def story_path(story_id: str) -> str:
     return f"cerita/{story_id}/"
+
+
+def cap_identifier(story_id: str, number: int) -> str:
+    return f"warta-{story_id}-{number}"
+
+
+def cap_path(story_id: str, number: int) -> str:
+    return f"cap/{cap_identifier(story_id, number)}.xml"
+
+
+def cap_sender(base: str) -> str:
+    """Who sends the CAP messages: the host name of the site that publishes them."""
+    return urlsplit(base).hostname or "warta"
 
 
 def is_verified(story: Story) -> bool:
@@ -118,6 +150,7 @@ class Archive:
         clock: Clock,
         days: int = DEFAULT_DAYS,
         until: date | None = None,
+        cap_status: Status = Status.ACTUAL,
     ) -> None:
         self.store = store
         self.renderer = renderer
@@ -125,6 +158,9 @@ class Archive:
         self.days = days
         self.until = until
         """The archive's last day (`warta archive build --until`); None for today."""
+        self.cap_status = cap_status
+        """Test for the demo's archive: CAP receivers take no action on it."""
+        self.lifecycle = Lifecycle(store=store)
 
     def today(self) -> date:
         return self.until or jakarta_day(self.clock.now())
@@ -172,7 +208,10 @@ class Archive:
         )
 
     def feed(self, name: str, base: str) -> str | None:
-        """The Atom feed `name` (FEEDS) of the last FEED_DAYS days; None for another name."""
+        """The Atom feed `name` (FEEDS, or CAP_FEED) of the last FEED_DAYS days; None for
+        another name."""
+        if name == CAP_FEED:
+            return self.cap_feed(base)
         if name not in FEEDS:
             return None
         chosen: list[Story] = []
@@ -196,6 +235,69 @@ class Archive:
     def url(base: str, path: str) -> str:
         return f"{base.rstrip('/')}/{path}"
 
+    # -- CAP -----------------------------------------------------------------------------
+
+    def chains(self) -> list[Chain]:
+        """The alert chains of the clarifications of the last FEED_DAYS days, newest first."""
+        found = [
+            chain
+            for _, stories in self.recent(FEED_DAYS)
+            for story in stories
+            if story.urgent and (chain := self.lifecycle.of(story))
+        ]
+        return sorted(found, key=lambda c: (c.messages[0].at, c.story_id), reverse=True)
+
+    def cap(self, chain: Chain, message: ChainMessage, base: str) -> bytes:
+        """One message of a chain as CAP 1.2: the same bytes each time it is asked for."""
+        earlier = [m for m in chain.messages if m.number < message.number]
+        sender = cap_sender(base)
+        return cap_alert(
+            message.story,
+            identifier=cap_identifier(chain.story_id, message.number),
+            sender=sender,
+            sent=message.at,
+            web=self.url(base, story_path(chain.story_id)),
+            status=self.cap_status,
+            msg_type=_MSG_TYPES[message.step],
+            references=[
+                Reference(sender, cap_identifier(chain.story_id, m.number), m.at) for m in earlier
+            ],
+            expires=chain.expires_at(self.lifecycle.lifetime),
+            note=describe(message, earlier[-1].story if earlier else None) or None,
+            instruction=CANCEL_INSTRUCTION if message.step is Step.CANCEL else None,
+        )
+
+    def cap_message(self, identifier: str, base: str) -> bytes | None:
+        """The CAP message with this identifier; None for one that is not (or no longer) kept."""
+        found = CAP_ID.fullmatch(identifier)
+        if found is None:
+            return None
+        story = self.store.get_story(found["story"])
+        if story is None or not story.urgent:
+            return None
+        chain = self.lifecycle.of(story)
+        number = int(found["number"])
+        message = next((m for m in chain.messages if m.number == number), None)
+        return None if message is None else self.cap(chain, message, base)
+
+    def cap_feed(self, base: str) -> str:
+        """The Atom index of the CAP messages of the last FEED_DAYS days, newest first."""
+        entries = [
+            (chain, message, describe(message, _before(chain, message)))
+            for chain in self.chains()
+            for message in chain.messages
+        ]
+        entries.sort(key=lambda e: (e[1].at, e[0].story_id, e[1].number), reverse=True)
+        entries = entries[:FEED_ENTRIES]
+        return self.renderer.render(
+            "cap.atom",
+            base=base.rstrip("/"),
+            entries=entries,
+            updated=max((m.at for _, m, _ in entries), default=self.clock.now()),
+            identifier=cap_identifier,
+            status=self.cap_status.value,
+        )
+
     # -- the static site ---------------------------------------------------------------
 
     def files(self, base: str) -> Iterator[ArchiveFile]:
@@ -215,6 +317,17 @@ class Archive:
             feed = self.feed(name, base)
             if feed is not None:
                 yield ArchiveFile(f"feed/{name}.atom", feed.encode("utf-8"), ATOM)
+        for chain in self.chains():
+            for message in chain.messages:
+                yield ArchiveFile(
+                    cap_path(chain.story_id, message.number), self.cap(chain, message, base), CAP
+                )
+        yield ArchiveFile(f"feed/{CAP_FEED}.atom", self.cap_feed(base).encode("utf-8"), ATOM)
+
+
+def _before(chain: Chain, message: ChainMessage) -> Story | None:
+    earlier = [m for m in chain.messages if m.number < message.number]
+    return earlier[-1].story if earlier else None
 
 
 def updated(story: Story) -> datetime:

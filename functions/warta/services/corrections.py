@@ -33,16 +33,12 @@ from warta.core.chain import story_json, story_of
 from warta.core.days import jakarta_day, recent_days
 from warta.core.model import SendStatus, Story, Subscriber
 from warta.core.ports import Store
-from warta.core.text.claims import check_story
-from warta.core.text.cluster import compatible
-from warta.core.text.tokens import content_words
 from warta.services import notes
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DAYS = 3
-"""A story clarified this many days after its digest day, at most, is corrected
-(WARTA_CORRECTION_DAYS)."""
+"""A story clarified this many days after its digest day, at most, is corrected."""
 
 KIND = "correction"
 """Sent-ledger kind of one subscriber's correction (key: the corrected story), by email or
@@ -66,6 +62,11 @@ def rebuts(clarification: Story, story: Story) -> bool:
     """Whether `clarification` (a new clarification story) is about `story` (an earlier one that
     was not a clarification): most of the claim's words are in the story's title and summary,
     and the two name the same places, figures and dates."""
+    # The text pipeline on first use: the sweeps and the digest read corrections only.
+    from warta.core.text.claims import check_story
+    from warta.core.text.cluster import compatible
+    from warta.core.text.tokens import content_words
+
     claim = check_story(clarification).claim or clarification.title
     words = set(content_words(claim))
     shared = words & set(content_words(f"{story.title} {story.summary}"))

@@ -18,10 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from warta.core.model import AlertBatch, DigestBatch, Source
+from warta.core.model import AlertBatch, CorrectionBatch, DigestBatch, Source
 from warta.core.parsed import reason
 from warta.core.ports import LocalQueue
 from warta.services.alerts import AlertReport, Alerts
+from warta.services.correction_mail import CorrectionMail, CorrectionReport
 from warta.services.digest import BatchReport, Digest
 from warta.services.fanout import Fanout
 from warta.services.health import Health, HealthReport, describe
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 class CycleReport:
     ingest: list[IngestReport] = field(default_factory=list)
     alerts: list[AlertReport] = field(default_factory=list)
+    corrections: list[CorrectionReport] = field(default_factory=list)
     digest: list[BatchReport] = field(default_factory=list)
     health: HealthReport | None = None
 
@@ -65,6 +67,15 @@ class CycleReport:
         return sum(a.emails + a.sms for a in self.alerts)
 
     @property
+    def alert_updates(self) -> int:
+        """Updates and cancels of alert chains sent (counted in alerts_sent too)."""
+        return sum(a.updates for a in self.alerts)
+
+    @property
+    def corrections_sent(self) -> int:
+        return sum(c.sent for c in self.corrections)
+
+    @property
     def digests_sent(self) -> int:
         return sum(b.sent for b in self.digest)
 
@@ -80,6 +91,7 @@ class CycleReport:
             self.sources_failed
             + self.items_skipped
             + sum(a.failed for a in self.alerts)
+            + sum(c.failed for c in self.corrections)
             + sum(b.failed for b in self.digest)
         )
 
@@ -131,6 +143,7 @@ class Cycle:
         health: Health,
         fanout: Fanout,
         queues: LocalQueues,
+        corrections: CorrectionMail | None = None,
     ) -> None:
         self.ingest = ingest
         self.alerts = alerts
@@ -138,6 +151,7 @@ class Cycle:
         self.health = health
         self.fanout = fanout
         self.queues = queues
+        self.corrections = corrections
 
     def run(
         self,
@@ -184,7 +198,9 @@ class Cycle:
                 logger.debug("source failed", exc_info=exc)
             report.ingest.append(result)
             progress(describe_ingest(source, result))
-            self.fanout.queue_alerts(result.urgent_stories)
+            # Updates and cancels of alerts go the same way, as do corrections of digest stories.
+            self.fanout.queue_alerts(result.alerts_due)
+            self.fanout.queue_corrections(result.corrections)
 
     def _alert(self, report: CycleReport, progress: Progress) -> None:
         """Plan each queued story into batches of officials, then send the batches, until
@@ -199,6 +215,29 @@ class Cycle:
                 batches[story_id] = self._plan_alert(story_id, report, progress)
             for batch in (w for w in work if isinstance(w, AlertBatch)):
                 self._alert_batch(batch, batches.get(batch.story_id, 0), report, progress)
+            for correction in (w for w in work if isinstance(w, CorrectionBatch)):
+                self._correction(correction, report, progress)
+
+    def _correction(self, work: CorrectionBatch, report: CycleReport, progress: Progress) -> None:
+        """Plan a story's correction into batches of subscribers, or send one batch."""
+        try:
+            if not work.plan:
+                self.fanout.plan_corrections(work.story_id)
+                return
+            if self.corrections is None:
+                return
+            sent = self.corrections.send_batch(work)
+        except Exception as exc:  # this correction's failure; a later run's sweep resumes it
+            report.corrections.append(CorrectionReport(work.story_id, failed=max(work.size, 1)))
+            progress(f"  correction of {work.story_id}: FAILED, {reason(exc)}")
+            logger.debug("correction failed", exc_info=exc)
+            return
+        report.corrections.append(sent)
+        if sent.subscribers:
+            progress(
+                f"  correction of {work.story_id}: {sent.sent} email(s), {sent.in_digest} to lead "
+                "the next digest" + (f", {sent.failed} FAILED" if sent.failed else "")
+            )
 
     def _plan_alert(self, story_id: str, report: CycleReport, progress: Progress) -> int:
         try:

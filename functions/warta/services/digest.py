@@ -29,7 +29,8 @@ from warta.core.model import DigestBatch, Story, Subscriber, SubscriberStatus
 from warta.core.ports import Renderer, Store
 from warta.core.regions import wanted
 from warta.services.compose import Edition, render_edition
-from warta.services.delivery import Delivery, Letter, Recipient, tally
+from warta.services.corrections import Correction, Corrections
+from warta.services.delivery import Delivery, Letter, Outcome, Recipient, message_id, tally
 
 KIND = "digest"
 BATCH_DONE = "digest-batch"
@@ -142,11 +143,14 @@ class Digest:
         delivery: Delivery,
         renderer: Renderer,
         batch_size: int = 100,
+        corrections: Corrections | None = None,
     ) -> None:
         self.store = store
         self.delivery = delivery
         self.renderer = renderer
         self.batch_size = batch_size
+        self.corrections = corrections
+        """Who received which story, and the corrections that lead a digest (None: neither)."""
         self._stories = StoryVersions()
         # Keyed by the version of the day's stories: by the regions chosen, the stories
         # they get; by those stories, their digest (selections that get the same share it).
@@ -167,7 +171,9 @@ class Digest:
             if cursor is None:
                 return
 
-    def render(self, day: date, stories: list[Story]) -> Edition:
+    def render(
+        self, day: date, stories: list[Story], corrections: tuple[Correction, ...] = ()
+    ) -> Edition:
         return render_edition(
             self.renderer,
             subject="digest_subject.txt",
@@ -176,6 +182,7 @@ class Digest:
             day=day,
             stories=stories,
             urgent_count=sum(1 for s in stories if s.urgent),
+            corrections=corrections,
         )
 
     def send_batch(self, batch: DigestBatch) -> BatchReport:
@@ -192,7 +199,10 @@ class Digest:
                 continue
             report.recipients += 1
             segments[tuple(sorted(subscriber.regions))].append(subscriber)
+        owed = self._owed_corrections(segments)
         letters: list[Letter] = []
+        held: list[tuple[str, ...]] = []
+        """The stories of each letter, in the order of `letters`."""
         for regions, subscribers in segments.items():
             chosen = self._selections.get(
                 (stories.version, regions), partial(self._select, stories, regions)
@@ -205,13 +215,19 @@ class Digest:
             edition = self._editions.get(
                 (stories.version, chosen), partial(self._render, batch.day, stories, chosen)
             )
-            letters.extend(
-                Letter(edition, Recipient(RecipientKind.SUBSCRIBER, s.id, s.email))
-                for s in subscribers
-            )
+            for s in subscribers:
+                corrected = edition
+                if s.id in owed:  # corrections lead this subscriber's digest
+                    corrected = self._corrected(batch.day, stories, chosen, owed[s.id])
+                letters.append(
+                    Letter(corrected, Recipient(RecipientKind.SUBSCRIBER, s.id, s.email))
+                )
+                held.append(chosen)
         # One claim for the batch's ledger lines, one message each, completions together.
-        for outcome in self.delivery.emails(letters, kind=KIND, key=batch.day.isoformat()):
+        outcomes = self.delivery.emails(letters, kind=KIND, key=batch.day.isoformat())
+        for outcome in outcomes:
             tally(report, outcome)
+        self._received(batch.day, letters, held, outcomes, owed)
         if batch.plan and not report.failed and not report.busy:
             # The mark the digest sweep counts: this batch of that planning is done.
             self.store.complete_send(
@@ -229,6 +245,52 @@ class Digest:
         return tuple(
             s.id for s in order_stories([s for s in stories.stories if wanted(s.region, regions)])
         )
+
+    # -- corrections (services.corrections): who received what, what leads their digest ------
+
+    def _owed_corrections(
+        self, segments: dict[tuple[str, ...], list[Subscriber]]
+    ) -> dict[str, tuple[Correction, ...]]:
+        if self.corrections is None:
+            return {}
+        recipients = [s for subscribers in segments.values() for s in subscribers]
+        return dict(self.corrections.owed_in_digest(recipients, self.delivery.clock.now()))
+
+    def _corrected(
+        self,
+        day: date,
+        stories: DayStories,
+        chosen: tuple[str, ...],
+        corrections: tuple[Correction, ...],
+    ) -> Edition:
+        by_id = {s.id: s for s in stories.stories}
+        return self.render(day, [by_id[story_id] for story_id in chosen], corrections)
+
+    def _received(
+        self,
+        day: date,
+        letters: list[Letter],
+        held: list[tuple[str, ...]],
+        outcomes: list[Outcome],
+        owed: dict[str, tuple[Correction, ...]],
+    ) -> None:
+        """Record which stories each subscriber sent a digest now received, and the
+        corrections that led it, so a story corrected later reaches exactly them, once."""
+        if self.corrections is None:
+            return
+        now = self.delivery.clock.now()
+        by_stories: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        for letter, chosen, outcome in zip(letters, held, outcomes, strict=True):
+            if outcome not in (Outcome.SENT, Outcome.RESUMED):
+                continue
+            by_stories[chosen].append(letter.to.id)
+            if letter.to.id in owed:
+                mid = message_id(
+                    KIND, day.isoformat(), letter.to.id, self.delivery.letterhead.domain
+                )
+                self.corrections.delivered_in_digest(letter.to.id, owed[letter.to.id], mid, now=now)
+        for chosen, subscriber_ids in by_stories.items():
+            self.corrections.record_received(day, chosen, subscriber_ids, now=now)
 
     def _render(self, day: date, stories: DayStories, chosen: tuple[str, ...]) -> Edition:
         by_id = {s.id: s for s in stories.stories}

@@ -13,19 +13,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from warta.core.days import recent_days
-from warta.core.model import AlertBatch, Source
+from warta.core.errors import ConfigError
+from warta.core.model import AlertBatch, CorrectionBatch, SendRecord, Source
 from warta.core.ports import Clock, Queue, Store
 from warta.services.alerts import ALERTED, ALERTED_RECIPIENT, AlertPlan, Alerts, Deadline
 from warta.services.alerts import PLANNED as ALERT_PLANNED
+from warta.services.correction_mail import DONE as CORRECTION_DONE
+from warta.services.correction_mail import PLANNED as CORRECTION_PLANNED
+from warta.services.correction_mail import RECIPIENT as CORRECTION_RECIPIENT
+from warta.services.correction_mail import CorrectionMail
 from warta.services.digest import BATCH_DONE, Digest, batch_key
 from warta.services.ingest import due_sources
 from warta.services.messages import (
     alert_batch_message,
     batch_message,
+    correction_batch_message,
+    correction_message,
     source_message,
     story_message,
 )
@@ -36,6 +43,11 @@ QUEUE_CHUNK = 10
 QUEUED = "alert-queued"
 """Sent-ledger kind that marks an urgent story whose alerts reached the alert queue."""
 QUEUE_RECIPIENT = "alert-queue"
+CORRECTION_QUEUED = "correction-queued"
+"""Sent-ledger kind that marks a story's correction as handed to the alert queue."""
+ALERT_DAYS = 4
+"""Jakarta days the lost-alert sweep looks back: an alert's chain may gain an update for
+72 hours after it (core.chain), which spans four calendar days."""
 
 PLANNED = "digest-plan"
 """Sent-ledger kind that records a planning of an edition: how many batches, under which id."""
@@ -53,24 +65,46 @@ class Queues:
     alerts: Queue
     """{"story_id": ...}: one urgent story to plan into batches of officials; and
     {"story_id": ..., "plan": ..., "number": n, "official_ids": [...]} (with
-    "subscriber_ids": [...] for subscribers who asked for urgent alerts): one such batch."""
+    "subscriber_ids": [...] for subscribers who asked for urgent alerts): one such batch.
+    {"story_id": ..., "correction": true}: a story's correction to plan into batches of
+    subscribers, and with "plan", "number" and "subscriber_ids", one such batch."""
     digest: Queue
     """{"day": "YYYY-MM-DD", "number": n, "subscriber_ids": [...]}: one digest batch."""
 
 
+PLAN_ID = "%Y%m%dT%H%M%S%f"
+
+
 def _plan_id(clock: Clock) -> str:
-    return clock.now().strftime("%Y%m%dT%H%M%S%f")
+    return clock.now().strftime(PLAN_ID)
+
+
+def _planned_at(record: SendRecord) -> datetime | None:
+    """When the planning an alerted mark names started (its id is its UTC time), or, for a
+    mark that names none, when the mark was made."""
+    try:
+        return datetime.strptime(record.message_id or "", PLAN_ID).replace(tzinfo=UTC)
+    except ValueError:
+        return record.sent_at
 
 
 class Fanout:
     def __init__(
-        self, *, store: Store, clock: Clock, queues: Queues, digest: Digest, alerts: Alerts
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        queues: Queues,
+        digest: Digest,
+        alerts: Alerts,
+        corrections: CorrectionMail | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.queues = queues
         self.digest = digest
         self.alerts = alerts
+        self.corrections = corrections
 
     def queue_sources(self, sources: Iterable[Source], *, force: bool = False) -> list[Source]:
         """Queue every due source (every enabled one when forced); returns those queued."""
@@ -141,28 +175,29 @@ class Fanout:
         refuses it, the process dies between recording its items and queueing
         the alert, or dies in the middle of planning or of a batch, the retry
         finds the items seen and the alert would be lost: this sweep, run with
-        every schedule and every local cycle, finds such stories of today and
-        yesterday (Jakarta) by the missing "alert-done" mark (services.alerts).
-        A story whose every batch is done is marked so instead. A story queued
+        every schedule and every local cycle, finds such stories of the last
+        ALERT_DAYS days (Jakarta) by a missing "alert-done" mark (services.alerts),
+        or one whose planning began before the last message of the story's chain
+        was made (an update or cancel not yet sent to everyone). A story whose
+        every batch is done is marked so instead. A story queued
         or planned less than `grace` ago is left to the queue, which may still
         be delivering it or its batches. Queueing twice is harmless: the story
         is planned anew, and its batches send each official only what the
-        ledger has not seen.
+        ledger has not seen. Corrections travel the same queue and are swept here
+        too (requeue_lost_corrections); the count is of both.
         """
         now = self.clock.now()
         lost = [
             story.id
-            for day in recent_days(now, 2)
+            for day in recent_days(now, ALERT_DAYS)
             for story in self.store.stories_of_day(day)
             if story.urgent and self._owed(story.id, now - grace)
         ]
         self.queue_alerts(lost)
-        return len(lost)
+        return len(lost) + self.requeue_lost_corrections(grace)
 
     def _owed(self, story_id: str, queued_before: datetime) -> bool:
-        if self.store.get_send(ALERTED, story_id, ALERTED_RECIPIENT) is not None:
-            return False
-        if self.alerts.finish(story_id):
+        if self._alerted(story_id) or (self.alerts.finish(story_id) and self._alerted(story_id)):
             return False
         marks = (
             self.store.get_send(QUEUED, story_id, QUEUE_RECIPIENT),
@@ -170,6 +205,87 @@ class Fanout:
         )
         last = max((m.sent_at for m in marks if m and m.sent_at), default=None)
         return last is None or last <= queued_before
+
+    def _alerted(self, story_id: str) -> bool:
+        """Whether the story is marked alerted by a planning that began after the last
+        message of its chain was made: every recipient has had every message."""
+        alerted = self.store.get_send(ALERTED, story_id, ALERTED_RECIPIENT)
+        if alerted is None:
+            return False
+        last = self.alerts.lifecycle.chain(story_id).last
+        planned = _planned_at(alerted)
+        return last is None or last.number == 0 or (planned is not None and planned >= last.at)
+
+    # -- corrections (services.corrections), over the alert queue ------------------------
+
+    def queue_corrections(self, story_ids: Sequence[str]) -> None:
+        """Queue the corrections of these stories, and mark each as queued in the ledger."""
+        story_ids = list(dict.fromkeys(story_ids))
+        if not story_ids:
+            return
+        self.queues.alerts.send([correction_message(s) for s in story_ids])
+        now = self.clock.now()
+        for story_id in story_ids:
+            self.store.complete_send(
+                CORRECTION_QUEUED, story_id, CORRECTION_RECIPIENT, message_id="queued", now=now
+            )
+
+    def plan_corrections(self, story_id: str, deadline: Deadline | None = None) -> int:
+        """Queue one message per batch of the subscribers a story's correction may be owed
+        to; returns how many batches. Recorded like an alert's planning, so the last batch
+        to finish, or the sweep, can tell that the correction is complete."""
+        mail = self._correction_mail()
+        plan = _plan_id(self.clock)
+        pending: list[dict[str, Any]] = []
+        batches = 0
+        for batch in mail.plan(story_id, plan, size=self.alerts.size_for(deadline)):
+            pending.append(correction_batch_message(batch))
+            batches += 1
+            if len(pending) == QUEUE_CHUNK:
+                self.queues.alerts.send(pending)
+                pending = []
+        self.queues.alerts.send(pending)
+        self.store.complete_send(
+            CORRECTION_PLANNED,
+            story_id,
+            CORRECTION_RECIPIENT,
+            message_id=f"{batches}:{plan}",
+            now=self.clock.now(),
+        )
+        mail.finish(story_id, plan)
+        return batches
+
+    def queue_correction_batches(self, batches: Sequence[CorrectionBatch]) -> None:
+        """Queue batches of a correction, such as the rest of one that ran out of time."""
+        self.queues.alerts.send([correction_batch_message(b) for b in batches])
+
+    def requeue_lost_corrections(self, grace: timedelta = timedelta(0)) -> int:
+        """Queue again the corrections of the last days not yet sent to everyone, as the
+        lost-alert sweep does for alerts."""
+        if self.corrections is None:
+            return 0
+        now = self.clock.now()
+        lost = []
+        for correction in self.corrections.corrections.open_corrections(now):
+            story_id = correction.story.id
+            if self.store.get_send(CORRECTION_DONE, story_id, CORRECTION_RECIPIENT):
+                continue
+            if self.corrections.finish(story_id):
+                continue
+            marks = (
+                self.store.get_send(CORRECTION_QUEUED, story_id, CORRECTION_RECIPIENT),
+                self.store.get_send(CORRECTION_PLANNED, story_id, CORRECTION_RECIPIENT),
+            )
+            last = max((m.sent_at for m in marks if m and m.sent_at), default=None)
+            if last is None or last <= now - grace:
+                lost.append(story_id)
+        self.queue_corrections(lost)
+        return len(lost)
+
+    def _correction_mail(self) -> CorrectionMail:
+        if self.corrections is None:
+            raise ConfigError("this fan-out was built without the correction mail")
+        return self.corrections
 
     def unfinished_digests(self, grace: timedelta = timedelta(0)) -> list[date]:
         """Editions of today and yesterday planned more than `grace` ago with a batch not sent.

@@ -76,6 +76,14 @@ class Lifecycle:
                 )
         return Chain(story_id, tuple(messages))
 
+    def of(self, story: Story) -> Chain:
+        """The story's chain; for a story alerted before chains were kept, its alert alone,
+        as the story stands, made when the story was."""
+        chain = self.chain(story.id)
+        if chain:
+            return chain
+        return Chain(story.id, (ChainMessage(0, Step.ALERT, story.created_at, snapshot(story)),))
+
     def start(self, story: Story, *, at: datetime) -> bool:
         """Record the alert of a story that became urgent (entry 0); False if it was."""
         message = ChainMessage(0, Step.ALERT, at, snapshot(story), cause="alert")

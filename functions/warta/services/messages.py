@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from warta.core.errors import WartaError
-from warta.core.model import AlertBatch, DigestBatch
+from warta.core.model import AlertBatch, CorrectionBatch, DigestBatch
 
 
 class BadMessage(WartaError):
@@ -63,10 +63,42 @@ def alert_batch_message(batch: AlertBatch) -> dict[str, Any]:
     return body
 
 
-def read_alert(body: Mapping[str, Any]) -> str | AlertBatch:
+def correction_message(story_id: str) -> dict[str, Any]:
+    """The correction of a story to plan into batches of subscribers (on the alert queue)."""
+    return {"story_id": story_id, "correction": True}
+
+
+def correction_batch_message(batch: CorrectionBatch) -> dict[str, Any]:
+    """One batch of the subscribers a correction may be owed to."""
+    return {
+        **correction_message(batch.story_id),
+        "number": batch.number,
+        "plan": batch.plan,
+        "subscriber_ids": list(batch.subscriber_ids),
+    }
+
+
+def _correction(story_id: str, body: Mapping[str, Any]) -> CorrectionBatch:
+    if "subscriber_ids" not in body:
+        return CorrectionBatch(story_id)
+    ids = body["subscriber_ids"]
+    if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+        raise BadMessage("the message's subscriber ids are not a list of ids")
+    plan = _plan(body)
+    if not plan:
+        raise BadMessage("a batch of a correction names its planning")
+    return CorrectionBatch(story_id, tuple(ids), _number(body), plan)
+
+
+def read_alert(body: Mapping[str, Any]) -> str | AlertBatch | CorrectionBatch:
     """What a message of the alert queue asks for: a story to plan into batches of its
-    officials (its id), or one such batch to send."""
+    officials (its id), or one such batch to send; or a story's correction to plan into
+    batches of subscribers (a CorrectionBatch without a plan), or one such batch."""
     story_id = _str(body, "story_id")
+    if "correction" in body:
+        if body["correction"] is not True:
+            raise BadMessage("correction must be true when given")
+        return _correction(story_id, body)
     if "official_ids" not in body:
         return story_id
     ids = body["official_ids"]

@@ -202,8 +202,9 @@ ARCHIVE_PATHS = (
     ("arsip", re.compile(r"/arsip(?:/(?P<value>\d{4}-\d{2}-\d{2}))?(?P<slash>/?)")),
     ("cerita", re.compile(r"/cerita/(?P<value>[A-Za-z0-9][A-Za-z0-9_-]{0,79})(?P<slash>/?)")),
     ("feed", re.compile(r"/feed/(?P<value>[a-z]{1,40})\.atom(?P<slash>)")),
+    ("cap", re.compile(r"/cap/(?P<value>[A-Za-z0-9][A-Za-z0-9_-]{0,99})\.xml(?P<slash>)")),
 )
-"""The archive's paths: the index, a day, a story, a feed (services.archive)."""
+"""The archive's paths: the index, a day, a story, a feed, a CAP message (services.archive)."""
 
 
 class WebApp:
@@ -501,6 +502,8 @@ class WebApp:
         get = ("GET", "HEAD")
         if kind == "feed":
             return get, lambda environ: self.archive_feed(environ, value)
+        if kind == "cap":
+            return get, lambda environ: self.archive_cap(environ, value)
         if not slash:
             return get, lambda environ: self.redirect(path + "/")
         if kind == "arsip" and not value:
@@ -530,6 +533,14 @@ class WebApp:
         if feed is None:
             return self.error(HTTPStatus.NOT_FOUND)
         return Response(HTTPStatus.OK, feed.encode("utf-8"), ATOM)
+
+    def archive_cap(self, environ: WSGIEnvironment, identifier: str) -> Response:
+        from warta.services.archive import CAP
+
+        message = self.archive.cap_message(identifier, self.base_url(environ))
+        if message is None:
+            return self.error(HTTPStatus.NOT_FOUND)
+        return Response(HTTPStatus.OK, message, CAP)
 
     def redirect(self, location: str) -> Response:
         return Response(HTTPStatus.MOVED_PERMANENTLY, b"", TEXT, (("Location", location),))

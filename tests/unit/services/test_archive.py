@@ -213,8 +213,13 @@ def test_the_static_site_has_every_page_and_feed(archive: Archive) -> None:
         ),
         "feed/terverifikasi.atom",
         "feed/klarifikasi.atom",
+        # Urgent clarifications kept from before alert chains: each its alert alone.
+        "cap/warta-st-hoaks-0.xml",
+        "cap/warta-st-cek-0.xml",
+        "feed/cap.atom",
     }
     assert paths["feed/klarifikasi.atom"].startswith("application/atom+xml")
+    assert paths["cap/warta-st-hoaks-0.xml"] == "application/cap+xml"
 
 
 def test_claimreview_rates_misleading_above_false() -> None:
