@@ -45,8 +45,10 @@ from tests.doubles import FixedClock, RecordingMailer, RecordingNotifier
 
 from warta.adapters.sqlite_store import SqliteStore
 from warta.core import links
+from warta.core.chain import Reason
 from warta.core.model import (
     Authority,
+    CorrectionBatch,
     DigestBatch,
     Official,
     Source,
@@ -58,9 +60,12 @@ from warta.core.model import (
 from warta.render import JinjaRenderer
 from warta.services.alerts import Alerts
 from warta.services.compose import Letterhead
+from warta.services.correction_mail import CorrectionMail
+from warta.services.corrections import Corrections
 from warta.services.delivery import Delivery
 from warta.services.digest import Digest
 from warta.services.health import Health
+from warta.services.lifecycle import Lifecycle
 from warta.services.sms import SMS_LIMIT, septets
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -261,6 +266,88 @@ def alert_sms(store: SqliteStore) -> str:
     return notifier.sent[0][1] + "\n"
 
 
+def chain_message(
+    store: SqliteStore, delivery: MakeDelivery = Delivery, *, cancelled: bool = False
+) -> Sent:
+    """The alert of URGENT as KPU RI alone told it, then Bawaslu RI confirming it (an
+    update) and, when `cancelled`, KPU RI withdrawing it: the last message sent."""
+    alone = replace(URGENT, sources=(KPU,))
+    store.put_story(alone)
+    store.put_official(OFFICIAL)
+    lifecycle = Lifecycle(store=store)
+    clock = FixedClock(URGENT.created_at)
+    lifecycle.start(alone, at=clock.now())
+    mailer = RecordingMailer()
+    alerts = Alerts(
+        store=store,
+        delivery=delivery(
+            store=store,
+            clock=clock,
+            mailer=mailer,
+            notifier=RecordingNotifier(),
+            letterhead=LETTERHEAD,
+        ),
+        renderer=JinjaRenderer(),
+    )
+    alerts.story(URGENT.id)
+    clock.set(NOW - timedelta(minutes=30) if cancelled else NOW)
+    lifecycle.add(
+        alone, URGENT, reasons=(Reason.CONFIRMED,), cause="join", now=clock.now(), note="Bawaslu RI"
+    )
+    store.put_story(URGENT)
+    alerts.story(URGENT.id)
+    if cancelled:
+        clock.set(NOW)
+        lifecycle.add(
+            URGENT, URGENT, reasons=(Reason.WITHDRAWN,), cause="gone", now=NOW, note="KPU RI"
+        )
+        alerts.story(URGENT.id)
+    assert len(mailer.sent) == (3 if cancelled else 2)
+    return mailer.sent[-1], mailer.raw[-1]
+
+
+def update_message(store: SqliteStore, delivery: MakeDelivery = Delivery) -> Sent:
+    return chain_message(store, delivery)
+
+
+def cancel_message(store: SqliteStore, delivery: MakeDelivery = Delivery) -> Sent:
+    return chain_message(store, delivery, cancelled=True)
+
+
+RUMOUR = Story(
+    id="st-kabar",
+    day=DAY - timedelta(days=1),
+    region="31.75",
+    title="Video Surat Suara Sudah Tercoblos Beredar di Jakarta Timur",
+    summary="Sebuah video surat suara yang disebut sudah tercoblos ramai dibagikan warga.",
+    published_at=NOW - timedelta(days=1),
+    created_at=NOW - timedelta(days=1),
+    election=True,
+    clarification=False,
+    urgent=False,
+    sources=(MEDIA,),
+)
+"""A story of yesterday's digest that URGENT rebuts today."""
+
+
+def correction_message(store: SqliteStore, delivery: MakeDelivery = Delivery) -> Sent:
+    store.put_story(RUMOUR)
+    reader = replace(SUBSCRIBER, urgent=True)  # takes corrections by email
+    store.put_subscriber(reader)
+    corrections = Corrections(store=store)
+    corrections.record_received(RUMOUR.day, [RUMOUR.id], [reader.id], now=NOW - timedelta(days=1))
+    assert corrections.record(RUMOUR, URGENT, now=NOW)
+    mailer = RecordingMailer()
+    mail = CorrectionMail(
+        corrections=corrections,
+        delivery=delivery(store=store, clock=FixedClock(NOW), mailer=mailer, letterhead=LETTERHEAD),
+        renderer=JinjaRenderer(),
+    )
+    report = mail.send_batch(CorrectionBatch(RUMOUR.id, (reader.id,), 0, "golden"))
+    assert report.sent == 1
+    return sent(mailer)
+
+
 def health_message(store: SqliteStore, delivery: MakeDelivery = Delivery) -> Sent:
     store.put_source_state(FAILING_STATE)
     mailer = RecordingMailer()
@@ -354,6 +441,9 @@ def body(message: EmailMessage, subtype: str) -> str:
 KINDS = {
     "digest.eml": (digest_message, "subscriber", SUBSCRIBER.id),
     "alert.eml": (alert_message, "official", OFFICIAL.id),
+    "alert_update.eml": (update_message, "official", OFFICIAL.id),
+    "alert_cancel.eml": (cancel_message, "official", OFFICIAL.id),
+    "correction.eml": (correction_message, "subscriber", SUBSCRIBER.id),
     "health.eml": (health_message, "admin", "admin"),
 }
 
@@ -423,7 +513,9 @@ def assert_fact_before_claim(text: str, *, fact: str = FACT_START) -> None:
     assert text.index(CLAIM_LABEL) < text.index(CLAIM_WORDS), "the claim is shown unmarked"
 
 
-@pytest.mark.parametrize("name", ["alert.eml", "digest.eml"])
+@pytest.mark.parametrize(
+    "name", ["alert.eml", "digest.eml", "alert_update.eml", "alert_cancel.eml", "correction.eml"]
+)
 def test_a_clarification_leads_with_the_fact_then_the_claim_marked_as_such(
     store: SqliteStore, name: str
 ) -> None:
@@ -433,9 +525,24 @@ def test_a_clarification_leads_with_the_fact_then_the_claim_marked_as_such(
 
     assert_fact_before_claim(body(message, "plain"))
     assert_fact_before_claim(body(message, "html"), fact=FACT_START.replace("&", "&amp;"))
-    if name == "alert.eml":
-        assert message["Subject"].startswith(f"[PENTING] HOAKS - {FACT_START}")
+    subjects = {
+        "alert.eml": "[PENTING] HOAKS - ",
+        "alert_update.eml": "[PEMBARUAN] HOAKS - ",
+        "alert_cancel.eml": "[DICABUT] Peringatan klarifikasi tidak berlaku lagi - ",
+        "correction.eml": "[RALAT] HOAKS - ",
+    }
+    if name in subjects:
+        assert message["Subject"].startswith(subjects[name] + FACT_START)
         assert CLAIM_WORDS not in message["Subject"]
+
+
+def test_an_update_and_a_cancel_name_the_messages_they_follow(store: SqliteStore) -> None:
+    update, _ = update_message(store)
+    cancel, _ = cancel_message(SqliteStore(":memory:"))
+
+    assert update["In-Reply-To"] == update["References"]
+    assert cancel["References"].split()[-1] == cancel["In-Reply-To"]
+    assert len(cancel["References"].split()) == 2
 
 
 def test_the_alert_sms_leads_with_verdict_and_fact_within_two_segments(
