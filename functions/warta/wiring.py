@@ -21,6 +21,8 @@ from warta.core.errors import ConfigError, StoreError
 from warta.core.ports import Clock, Fetcher, Mailer, Notifier, Queue, Renderer, Store
 
 if TYPE_CHECKING:
+    from warta.adapters.aws import Backoff
+    from warta.adapters.pacing import Pacer, Timer
     from warta.services.alerts import Alerts
     from warta.services.correction_mail import CorrectionMail
     from warta.services.cycle import Cycle, LocalQueues
@@ -261,6 +263,17 @@ def build_fetcher(settings: Settings) -> Fetcher:
 
 
 def build_mailer(settings: Settings) -> Mailer:
+    """The local mailer: the outbox folder or the SMTP relay, at WARTA_SEND_RATE when set
+    (one machine is one sender)."""
+    mailer = _local_mailer(settings)
+    if settings.send_rate is None:
+        return mailer
+    from warta.adapters.pacing import PacedMailer, Pacer
+
+    return PacedMailer(mailer, Pacer(settings.send_rate))
+
+
+def _local_mailer(settings: Settings) -> Mailer:
     if settings.mail == "smtp":
         smtp = settings.smtp
         if smtp is None:
@@ -296,11 +309,83 @@ def build_local(settings: Settings, *, clock: Clock | None = None) -> App:
             send_retention=settings.send_retention,
         ),
         mailer=build_mailer(settings),
-        notifier=OutboxNotifier(settings.outbox / "sms"),
+        notifier=_local_notifier(settings, OutboxNotifier(settings.outbox / "sms")),
         clock=clock or build_clock(),
         queues=(local.ingest, local.alerts, local.digest),
         local=local,
     )
+
+
+def _local_notifier(settings: Settings, notifier: Notifier) -> Notifier:
+    if settings.sms_rate is None:
+        return notifier
+    from warta.adapters.pacing import PacedNotifier, Pacer
+
+    return PacedNotifier(notifier, Pacer(settings.sms_rate))
+
+
+def build_aws_senders(
+    settings: Settings,
+    aws_settings: AwsSettings,
+    *,
+    clients: AwsClients | None = None,
+    timer: Timer | None = None,
+    backoff: Backoff | None = None,
+) -> tuple[Mailer, Notifier]:
+    """SES and SNS, each keeping to this sender's share of the account's rate.
+
+    Every invocation of the digest and alert functions may send at once (the
+    template caps them: WARTA_DIGEST_SENDERS digest senders, and the alert
+    queue's services.alerts.SENDERS), and they share SES's rate equally, so the
+    fleet never asks more of it than the account's maximum send rate
+    (WARTA_SEND_RATE, else read from SES once per container, else SES's 14 a
+    second). SMS come from the alert senders alone, who share SNS's rate
+    (WARTA_SMS_RATE, else SNS's default 20 a second). Nothing is asked of SES
+    until the first send.
+    """
+    from warta.adapters import aws
+    from warta.adapters.pacing import PacedMailer, PacedNotifier, Pacer
+    from warta.adapters.ses import SesMailer
+    from warta.adapters.ses_quota import SesQuota
+    from warta.adapters.sns import SnsNotifier
+
+    clients = clients or AwsClients()
+    quota = SesQuota(clients.sesv2)
+
+    def email_rate() -> float:
+        from warta.services.alerts import EMAIL_RATE, SENDERS
+
+        account = settings.send_rate or quota.max_send_rate() or EMAIL_RATE
+        return account / (aws_settings.digest_senders + SENDERS)
+
+    def sms_rate() -> float:
+        from warta.services.alerts import SENDERS, SMS_RATE
+
+        return (settings.sms_rate or SMS_RATE) / SENDERS
+
+    backoff = backoff or aws.BACKOFF
+    emails, texts = Pacer(email_rate, timer=timer), Pacer(sms_rate, timer=timer)
+    mailer = SesMailer(
+        clients.sesv2,
+        configuration_set=aws_settings.ses_configuration_set,
+        backoff=_paced(backoff, emails),
+    )
+    notifier = SnsNotifier(
+        clients.sns, sender_id=aws_settings.sms_sender_id, backoff=_paced(backoff, texts)
+    )
+    return PacedMailer(mailer, emails), PacedNotifier(notifier, texts)
+
+
+def _paced(backoff: Backoff, pacer: Pacer) -> Backoff:
+    """`backoff`, whose every attempt after a throttle also waits for a step of `pacer`:
+    each call to the provider keeps the pace, not only the first of a send."""
+    from dataclasses import replace
+
+    def sleep(seconds: float) -> None:
+        backoff.sleep(seconds)
+        pacer.wait()
+
+    return replace(backoff, sleep=sleep)
 
 
 def build_aws(
@@ -312,12 +397,11 @@ def build_aws(
 ) -> App:
     """The AWS wiring. Connects to nothing: each client is made or used on first call."""
     from warta.adapters.dynamodb_store import DynamoDbStore
-    from warta.adapters.ses import SesMailer
     from warta.adapters.ses_suppression import SesSuppressionList
-    from warta.adapters.sns import SnsNotifier
     from warta.adapters.sqs import SqsQueue
 
     clients = clients or AwsClients()
+    mailer, notifier = build_aws_senders(settings, aws_settings, clients=clients)
     return App(
         settings,
         store=DynamoDbStore(
@@ -326,8 +410,8 @@ def build_aws(
             item_retention=settings.item_retention,
             send_retention=settings.send_retention,
         ),
-        mailer=SesMailer(clients.sesv2, configuration_set=aws_settings.ses_configuration_set),
-        notifier=SnsNotifier(clients.sns, sender_id=aws_settings.sms_sender_id),
+        mailer=mailer,
+        notifier=notifier,
         clock=clock or build_clock(),
         queues=(
             SqsQueue(aws_settings.ingest_queue_url, clients.sqs),

@@ -146,6 +146,28 @@ def test_first_run_writes_digests_and_alerts_that_parse_without_defects(demo: De
     assert "open the digest:" in out
 
 
+def test_the_demo_shows_one_update_and_the_archive(demo: Demo) -> None:
+    out = demo.run()
+
+    # The second round's source confirms a clarification: its officials get one update
+    # each, naming the alert it follows, and the archive publishes the chain as CAP.
+    update_path = Path(re.search(r"an alert update:\s+(\S+)", out)[1])  # type: ignore[index]
+    update = email.message_from_bytes(update_path.read_bytes(), policy=email.policy.default)
+    assert str(update["Subject"]).startswith("[PEMBARUAN]")
+    alerts = {str(m["Message-ID"]): m for m in demo.messages("alert")}
+    followed = alerts[str(update["In-Reply-To"])]
+    assert str(followed["Subject"]).startswith("[PENTING]")
+    assert str(followed["To"]) == str(update["To"])
+    updates = [m for m in alerts.values() if str(m["Subject"]).startswith("[PEMBARUAN]")]
+    assert len({str(m["To"]) for m in updates}) == len(updates) >= 1
+    index = Path(re.search(r"public archive:\s+(\S+)", out)[1])  # type: ignore[index]
+    feed = Path(re.search(r"CAP feed \(Test\):\s+(\S+)", out)[1])  # type: ignore[index]
+    assert index.is_file() and feed.is_file()
+    caps = sorted((feed.parent.parent / "cap").glob("*.xml"))
+    assert caps and all(b"<status>Test</status>" in p.read_bytes() for p in caps)
+    assert sum(b"<msgType>Update</msgType>" in p.read_bytes() for p in caps) == 1
+
+
 def test_each_recipient_gets_a_link_signed_for_them_alone(demo: Demo) -> None:
     demo.run()
     links = {str(m["To"]): m["List-Unsubscribe"] for m in demo.messages("digest")}
@@ -241,7 +263,8 @@ def test_a_broken_source_is_recorded_and_the_others_still_deliver(demo: Demo) ->
     out = demo.run(expect=1)  # a failed source fails the run, once the others delivered
 
     assert re.search(r"KPU RI \(contoh\): FAILED, not an RSS or Atom feed", out), out
-    assert re.search(r"sources fetched:\s+5 \(1 failed\)", out), out
+    # Five of the six samples, and the source of the second round.
+    assert re.search(r"sources fetched:\s+6 \(1 failed\)", out), out
     digests = demo.messages("digest")
     assert digests
     text = _text_part(digests[0])

@@ -383,6 +383,24 @@ def function_url_event(sample: str, link: str) -> dict[str, Any]:
     return event
 
 
+def test_the_hourly_planning_plans_every_subscriber_once_and_nothing_twice(aws: Aws) -> None:
+    first = digest_plan.handler({}, CONTEXT)
+    batches = [json.loads(r["body"]) for r in aws.drain("digest")["Records"]]
+    again = digest_plan.handler({}, CONTEXT)
+
+    # Each zone and hour has one edition due at any moment (core.slots): every subscriber
+    # who wants the digest is in exactly one batch, whatever the hour of the run.
+    subscribers, _ = load_people(PEOPLE, datetime.now(UTC))
+    wanted = sorted(s.id for s in subscribers if s.digest)
+    assert sorted(i for b in batches for i in b["subscriber_ids"]) == wanted
+    assert first["batches"] == len(batches) and len(first["slots"]) == len(batches)
+    assert first["empty"] == 3 * 24 - len(batches)  # the other zones and hours: nobody
+    assert again == {"slots": [], "empty": 0, "batches": 0, "held": []}
+    assert aws.drain("digest") == {"Records": []}
+    # Rows this version wrote already carry their slot's keys.
+    assert digest_plan.handler({"reindex": True}, CONTEXT) == {"indexed": 0}
+
+
 def test_one_click_from_a_sent_digest_unsubscribes_its_reader(
     aws: Aws, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,6 +21,7 @@ import pytest
 from cfnlint.decode import decode
 
 from warta.adapters import dynamodb_store
+from warta.services.alerts import SENDERS as ALERT_SENDERS
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "infra" / "template.yaml"
@@ -50,6 +51,7 @@ ENVIRONMENT = {
     "WARTA_SES_CONFIGURATION_SET",
     "WARTA_SMS_SENDER_ID",
     "WARTA_SOURCES",
+    "WARTA_DIGEST_SENDERS",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
     "LOG_LEVEL",
@@ -232,16 +234,31 @@ def test_makefile_builds_every_function_with_its_templates(name: str, tmp_path: 
     assert f'-r "{FUNCTIONS}/requirements.lock"' in done.stdout
 
 
-def test_schedules_run_every_15_minutes_and_daily_in_jakarta(template: dict[str, Any]) -> None:
+def test_sources_are_queued_every_15_minutes_and_the_digest_planned_every_hour(
+    template: dict[str, Any],
+) -> None:
     functions = _functions(template)
     (tick,) = functions["ScheduleFunction"]["Properties"]["Events"].values()
     assert tick["Properties"]["ScheduleExpression"] == "rate(15 minutes)"
-    (daily,) = functions["DigestPlanFunction"]["Properties"]["Events"].values()
-    assert daily["Properties"]["ScheduleExpression"] == {"Fn::Sub": "cron(0 ${DigestHour} * * ? *)"}
-    assert daily["Properties"]["ScheduleExpressionTimezone"] == {"Ref": "ScheduleTimezone"}
-    parameters = template["Parameters"]
-    assert parameters["ScheduleTimezone"]["Default"] == "Asia/Jakarta"
-    assert parameters["DigestHour"]["Default"] == 6
+    (hourly,) = functions["DigestPlanFunction"]["Properties"]["Events"].values()
+    # At minute 0 of every hour: a subscriber's hour is in their own zone (core.slots).
+    assert hourly["Properties"]["ScheduleExpression"] == "cron(0 * * * ? *)"
+    assert "ScheduleExpressionTimezone" not in hourly["Properties"]
+    assert not {"DigestHour", "ScheduleTimezone"} & set(template["Parameters"])
+
+
+def test_the_senders_sharing_ses_rate_are_the_ones_the_code_divides_it_by(
+    template: dict[str, Any],
+) -> None:
+    events = dict(_sqs_events(template))
+    digest = events["DigestSendFunction"]["ScalingConfig"]["MaximumConcurrency"]
+    assert digest == {"Ref": "DigestSenders"}
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["WARTA_DIGEST_SENDERS"] == {"Ref": "DigestSenders"}
+    senders = template["Parameters"]["DigestSenders"]
+    assert (senders["Default"], senders["MinValue"]) == (2, 2)  # SQS's least concurrency
+    alerts = events["AlertsFunction"]["ScalingConfig"]["MaximumConcurrency"]
+    assert alerts == ALERT_SENDERS  # warta.services.alerts.SENDERS
 
 
 def test_every_function_gets_the_settings_the_code_reads(template: dict[str, Any]) -> None:
@@ -326,7 +343,7 @@ def test_the_signing_secret_is_named_never_given(template: dict[str, Any]) -> No
 
 
 # Actions with no resource of their own: IAM can grant them only on "*".
-NO_RESOURCE_ACTIONS = {"ses:PutSuppressedDestination"}
+NO_RESOURCE_ACTIONS = {"ses:PutSuppressedDestination", "ses:GetAccount"}
 
 
 def test_no_statement_allows_every_resource(template: dict[str, Any]) -> None:
@@ -352,11 +369,11 @@ def _function_policies(template: dict[str, Any], name: str) -> list[Any]:
 # What each function's steps call on the table (warta.adapters.dynamodb_store names the
 # call behind each store method), by what they call it on: the table or one of its indexes.
 TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
-    # due sources, source health under ledger claims; the sweeps read stories and subscribers
+    # due sources, source health under ledger claims; the sweeps read stories and the
+    # subscribers of a digest slot
     "ScheduleFunction": {
         "table": {"GetItem", "PutItem", "UpdateItem", "DeleteItem"},
         dynamodb_store.GSI1: {"Query"},
-        dynamodb_store.GSI2: {"Query"},
     },
     # items, stories, near-duplicate bands (batch write, base-table query), alert-queued marks
     "IngestFunction": {
@@ -367,9 +384,11 @@ TABLE_ACCESS: dict[str, dict[str, set[str]]] = {
         "table": {"GetItem", "PutItem", "UpdateItem", "DeleteItem"},
         dynamodb_store.GSI2: {"Query"},
     },
-    # subscribers page by page, the planning's ledger mark
+    # the slots' ledger lines claimed together (batch read, transaction of puts), recorded
+    # and given back; a slot's subscribers page by page; every active subscriber to reindex
     "DigestPlanFunction": {
-        "table": {"UpdateItem"},
+        "table": {"BatchGetItem", "PutItem", "UpdateItem", "DeleteItem"},
+        dynamodb_store.GSI1: {"Query"},
         dynamodb_store.GSI2: {"Query"},
     },
     # the day's stories, the batch's subscribers, sends under ledger claims
@@ -504,7 +523,9 @@ def test_secret_policy_reads_one_parameter_and_decrypts_only_through_ssm(
 
 def test_mail_policy_sends_only_as_the_sender_identity(template: dict[str, Any]) -> None:
     policy = template["Resources"]["SendMailPolicy"]["Properties"]["PolicyDocument"]
-    identity, sandbox = policy["Statement"]
+    identity, rate, sandbox = policy["Statement"]
+    # The account's send rate, which each sender keeps to its share of (warta.wiring).
+    assert (rate["Action"], rate["Resource"]) == ("ses:GetAccount", "*")
     assert identity["Action"] == ["ses:SendEmail", "ses:SendRawEmail"]
     prefix = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:"
     address, domain, configuration_set = identity["Resource"]

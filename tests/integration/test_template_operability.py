@@ -32,6 +32,7 @@ RESOURCE_WILDCARD_EXCEPTIONS = {
     # allowed on "*", narrowed here by NotResource to everything but topics.
     "sns:Publish": "SMS to phone numbers has no resource ARN",
     "ses:PutSuppressedDestination": "the SES account's suppression list has no resource ARN",
+    "ses:GetAccount": "the SES account's own settings (its send rate) have no resource ARN",
 }
 
 # Prefixes of actions no such function may hold: SAM policy templates are named by service.
@@ -449,11 +450,12 @@ def test_the_only_grant_on_every_resource_is_sms_to_phone_numbers(
         or any(_is_every_resource(r) for r in _as_list(statement.get("Resource", [])))
     ]
     assert [(owner, statement["Action"]) for owner, statement in everywhere] == [
+        ("SendMailPolicy", "ses:GetAccount"),
         ("AlertsFunction", "sns:Publish"),
         ("BouncesFunction", "ses:PutSuppressedDestination"),
     ]
     # Narrowed to everything that is not a topic: phone numbers only.
-    assert everywhere[0][1]["NotResource"] == {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}
+    assert everywhere[1][1]["NotResource"] == {"Fn::Sub": "arn:${AWS::Partition}:sns:*:*:*"}
 
 
 # -- each check catches its piece missing ----------------------------------------------------
@@ -578,7 +580,7 @@ MISSING: list[tuple[str, Change, str]] = [
     ),
     (
         "scheduler retries",
-        _set("DigestPlanFunction.Properties.Events.Daily.Properties.RetryPolicy", None),
+        _set("DigestPlanFunction.Properties.Events.Hourly.Properties.RetryPolicy", None),
         "DigestPlanFunction: no Scheduler RetryPolicy",
     ),
     (

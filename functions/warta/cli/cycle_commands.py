@@ -23,7 +23,10 @@ def register(sub: Subparsers) -> None:
     run = sub.add_parser("run", help="one cycle: fetch due sources, send alerts, send a digest")
     add_sources_option(run)
     run.add_argument(
-        "--digest", default="none", help="today, yesterday, none (default) or YYYY-MM-DD"
+        "--digest",
+        default="none",
+        help="due (each subscriber at their own hour: run it hourly), or an edition sent to "
+        "every subscriber at once: today, yesterday or YYYY-MM-DD; none (default) sends none",
     )
     run.add_argument("--all", action="store_true", help="fetch every enabled source, due or not")
     run.set_defaults(func=cmd_run)
@@ -37,10 +40,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def digest_day(value: str, now: datetime) -> date | None:
+    """The edition `--digest` names, None for none (and for `due`, which names no edition)."""
     from warta.core.days import jakarta_day
 
     today = jakarta_day(now)
-    if value == "none":
+    if value in ("none", "due"):
         return None
     if value == "today":
         return today
@@ -50,7 +54,7 @@ def digest_day(value: str, now: datetime) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ConfigError(
-            f"--digest must be today, yesterday, none or YYYY-MM-DD, not {value!r}"
+            f"--digest must be due, today, yesterday, none or YYYY-MM-DD, not {value!r}"
         ) from None
 
 
@@ -81,7 +85,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     app = build_local(current)
     try:
         day = digest_day(args.digest, app.clock.now())
-        report = app.local_cycle.run(sources, digest_day=day, force=args.all, progress=print)
+        report = app.local_cycle.run(
+            sources,
+            digest_day=day,
+            digest_due=args.digest == "due",
+            force=args.all,
+            progress=print,
+        )
     finally:
         app.close()
     print(

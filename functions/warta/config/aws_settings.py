@@ -38,6 +38,9 @@ class AwsSettings:
     """Name of the SSM SecureString holding the signing secret; the value is never kept here."""
     ses_configuration_set: str | None = None
     sms_sender_id: str = "WARTA"
+    digest_senders: int = 2
+    """Digest batches sent at once (WARTA_DIGEST_SENDERS: the digest queue's maximum
+    concurrency in the template); with the alert senders they share the send rates."""
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -61,6 +64,19 @@ def _queue_url(env: Mapping[str, str], name: str) -> str:
     if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
         raise ConfigError(f"{name} must use https unless it points at this machine")
     return raw
+
+
+MAX_DIGEST_SENDERS = 1000
+
+
+def _digest_senders(env: Mapping[str, str]) -> int:
+    raw = env.get("WARTA_DIGEST_SENDERS", "2").strip()
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_DIGEST_SENDERS):
+        raise ConfigError(
+            f"WARTA_DIGEST_SENDERS must be a whole number from 1 to {MAX_DIGEST_SENDERS},"
+            f" not {shown(raw)}"
+        )
+    return int(raw)
 
 
 def load_aws_settings(
@@ -99,6 +115,7 @@ def load_aws_settings(
             "WARTA_SES_CONFIGURATION_SET must be 1 to 64 letters, digits, '-' and '_', "
             f"not {shown(configuration_set)}"
         )
+    digest_senders = _digest_senders(env)
     return AwsSettings(
         table=table,
         ingest_queue_url=_queue_url(env, "WARTA_INGEST_QUEUE_URL"),
@@ -107,4 +124,5 @@ def load_aws_settings(
         secret_parameter=parameter,
         ses_configuration_set=configuration_set,
         sms_sender_id=sender_id,
+        digest_senders=digest_senders,
     )

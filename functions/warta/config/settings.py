@@ -41,6 +41,8 @@ MAX_ALERT_BATCH = 1000
 """Officials per alert batch at most: a batch message names each by id (up to 64
 characters), and 1,000 of them fit an SQS message (256 KiB) with room to spare."""
 MAX_BODY_BYTES = 100 * 1024 * 1024
+MAX_RATE = 100_000.0
+"""Sends a second at most (WARTA_SEND_RATE, WARTA_SMS_RATE): beyond any provider's quota."""
 MAX_PROXIES = 5
 MAX_DAYS = 365
 MAX_HOURS = 24 * 365
@@ -108,6 +110,12 @@ class Settings:
     trusted_proxies: int = 0
     """Reverse proxies in front of `warta serve` whose X-Forwarded-For names the client
     (WARTA_TRUSTED_PROXIES): the sign-up limits count requests per client network."""
+    send_rate: float | None = None
+    """Emails a second the mail provider takes from all of Warta's senders together
+    (WARTA_SEND_RATE); None: the SES account's maximum send rate on AWS, no limit locally."""
+    sms_rate: float | None = None
+    """SMS a second the SMS provider takes from all of Warta's senders together
+    (WARTA_SMS_RATE); None: SNS's default (20) on AWS, no limit locally."""
     dynamodb_table: str | None = None
     """WARTA_STORE=dynamodb:TABLE: the admin commands (people, sources, the sent ledger) work
     on that DynamoDB table, a deployed stack's, instead of the local SQLite file."""
@@ -157,6 +165,13 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return _number(
         env, name, default, maximum=MAX_SECONDS, whole=False, minimum=0, above_minimum=True
     )
+
+
+def _rate(env: Mapping[str, str], name: str) -> float | None:
+    """A send rate: more than 0 a second, at most MAX_RATE; None when unset."""
+    if env.get(name) is None:
+        return None
+    return _number(env, name, 0.0, maximum=MAX_RATE, whole=False, minimum=0, above_minimum=True)
 
 
 def _public_url(raw: str) -> str:
@@ -380,6 +395,8 @@ def load_settings(
     trusted_proxies = int(
         _number(env, "WARTA_TRUSTED_PROXIES", 0, maximum=MAX_PROXIES, whole=True, minimum=0)
     )
+    send_rate = _rate(env, "WARTA_SEND_RATE")
+    sms_rate = _rate(env, "WARTA_SMS_RATE")
     if secret is not None or secret_setting is not None:
         _check_keys(secret or secret_setting or b"")
     if secret is None:
@@ -410,6 +427,8 @@ def load_settings(
         item_retention=item_retention,
         send_retention=send_retention,
         trusted_proxies=trusted_proxies,
+        send_rate=send_rate,
+        sms_rate=sms_rate,
         mail=mail,
         smtp=smtp,
         dynamodb_table=dynamodb_table,

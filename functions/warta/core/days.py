@@ -1,7 +1,9 @@
 """Which day it is for Warta: digest editions and stories are Jakarta calendar days.
 
-The one place that names the zone. Sources that write dates without an offset
-carry their own zone (Source.timezone); this is only the day a story belongs to.
+The one place that names the zone of days. Sources that write dates without an
+offset carry their own zone (Source.timezone), and subscribers receive an edition
+at an hour of their own zone (core.slots); this is only the day a story belongs to,
+whose edition holds it.
 """
 
 from __future__ import annotations
@@ -16,11 +18,6 @@ JAKARTA_NAME = "Asia/Jakarta"
 def jakarta_day(now: datetime) -> date:
     """The Jakarta calendar day of a moment: the day a story files under."""
     return now.astimezone(JAKARTA).date()
-
-
-def previous_edition(now: datetime) -> date:
-    """The digest edition a morning run sends by default: yesterday in Jakarta."""
-    return jakarta_day(now) - timedelta(days=1)
 
 
 def recent_days(now: datetime, count: int = 2) -> list[date]:

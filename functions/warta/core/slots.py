@@ -45,6 +45,7 @@ from warta.core.regions import WIB, WIT, WITA, time_zone
 
 DIGEST_ZONES: tuple[str, ...] = (WIB.key, WITA.key, WIT.key)
 """The zones whose hours are planned: Indonesia's (WIB, WITA, WIT)."""
+_ABBREVIATIONS = {zone.key: zone.abbreviation for zone in (WIB, WITA, WIT)}
 HOURS = range(24)
 DUE_FOR = timedelta(hours=24)
 """How long a slot stays due after its moment: until the next edition's slot of that hour."""
@@ -109,6 +110,12 @@ class Slot:
     @property
     def name(self) -> str:
         return slot_name(self.zone, self.hour)
+
+    @property
+    def label(self) -> str:
+        """For admins: '2026-02-10 at 06:00 WIT'."""
+        abbreviation = _ABBREVIATIONS.get(self.zone, self.zone)
+        return f"{self.edition.isoformat()} at {self.hour:02d}:00 {abbreviation}"
 
     def due_at(self) -> datetime:
         """The moment the slot becomes due (UTC): its hour on the day after its edition, in

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from warta.core.days import previous_edition
 from warta.core.errors import ConfigError, SendError
 from warta.core.model import CorrectionBatch
 from warta.handlers._observe import count
@@ -30,7 +29,7 @@ logger = logging.getLogger(__name__)
 ALERT_GRACE = timedelta(minutes=15)
 """An urgent story queued this recently is left to the alert queue, which may still deliver it."""
 DIGEST_GRACE = timedelta(hours=1)
-"""An edition planned this recently is left to the digest queue and its retries."""
+"""A digest slot planned this recently is left to the digest queue and its retries."""
 
 
 def schedule(app: App, sources: Mapping[str, Source]) -> dict[str, Any]:
@@ -47,7 +46,7 @@ def schedule(app: App, sources: Mapping[str, Source]) -> dict[str, Any]:
         "sources": len(sources),
         "due": len(due),
         "requeued_alerts": requeued,
-        "resumed_digests": [d.isoformat() for d in resumed],
+        "resumed_digests": [f"{s.edition.isoformat()} {s.name}" for s in resumed],
         "problems": len(health.problems),
     }
 
@@ -178,15 +177,46 @@ def correction(app: App, work: CorrectionBatch, deadline: Deadline) -> None:
 
 
 def plan_digest(app: App, day: date | None) -> dict[str, Any]:
-    """Queue one message per batch of the day's edition (yesterday in Jakarta by default)."""
-    day = day or previous_edition(app.clock.now())
-    batches = app.fanout.plan_digest(day)
-    count("DigestBatches", batches)
-    return {"day": day.isoformat(), "batches": batches}
+    """Queue one message per batch of each digest slot due now (the subscribers of one hour
+    of one zone, core.slots) not planned yet; or, when the event names an edition, of
+    every slot of it at once."""
+    if day is not None:
+        batches = app.fanout.plan_digest(day)
+        count("DigestBatches", batches)
+        return {"day": day.isoformat(), "batches": batches}
+    planning = app.fanout.plan_due_digests()
+    count("DigestBatches", planning.batches)
+    count("DigestSlotsPlanned", len(planning.planned))
+    return {
+        "slots": [f"{slot.edition.isoformat()} {slot.name}" for slot, n in planning.planned if n],
+        "empty": sum(1 for _, n in planning.planned if not n),
+        "batches": planning.batches,
+        "held": [f"{slot.edition.isoformat()} {slot.name}" for slot in planning.held],
+    }
 
 
-def send_digest(app: App, batch: DigestBatch) -> None:
-    report = app.digest.send_batch(batch)
+def index_digest_slots(app: App) -> dict[str, Any]:
+    """Give subscriber rows an older Warta wrote the index keys of their digest slot.
+
+    Only the DynamoDB store has such rows (SQLite's migration gave them theirs);
+    with any other store there is nothing to do.
+    """
+    index = getattr(app.store, "index_digest_slots", None)
+    written = int(index()) if callable(index) else 0
+    count("SubscribersIndexed", written)
+    return {"indexed": written}
+
+
+def send_digest(app: App, batch: DigestBatch, deadline: Deadline) -> None:
+    """Send one digest batch within the invocation's time, handing back what it cannot reach."""
+    from warta.services.digest_time import send_in_time
+
+    timed = send_in_time(app.digest, batch, deadline)
+    report = timed.report
+    if timed.remainder is not None:
+        # Out of time before the batch's end: the rest goes back on the queue as a batch of
+        # its own (services.digest_time says when it still records the batch done).
+        app.fanout.queue_digest_batches([timed.remainder])
     logger.info(
         "digest batch sent",
         extra={
@@ -195,11 +225,13 @@ def send_digest(app: App, batch: DigestBatch) -> None:
             "already": report.already,
             "failed": report.failed,
             "empty": report.empty,
+            "handed_back": len(timed.remainder.subscriber_ids) if timed.remainder else 0,
         },
     )
     count("DigestsSent", report.sent)
     count("DigestsFailed", report.failed)
     count("ClaimsTakenOver", report.resumed)
+    count("DigestBatchesHandedBack", int(timed.remainder is not None))
     if report.failed:
         raise SendError(f"{report.failed} digest(s) of batch {batch.number} failed; retry")
     if report.busy:

@@ -158,10 +158,13 @@ class Cycle:
         sources: Sequence[Source],
         *,
         digest_day: date | None,
+        digest_due: bool = False,
         force: bool = False,
         progress: Progress = lambda _: None,
     ) -> CycleReport:
-        """Ingest due sources (all enabled ones when forced), alert, then send `digest_day`'s digest."""
+        """Ingest due sources (all enabled ones when forced), alert, then send the digest:
+        to the subscribers whose hour has come (`digest_due`, core.slots), and to every
+        subscriber of `digest_day`'s edition at once."""
         report = CycleReport()
         self._ingest(sources, force, report, progress)
         report.health = self.health.check(sources)
@@ -169,16 +172,11 @@ class Cycle:
             for line in describe(report.health):
                 progress(line)
         # What a run that died left unsent is resumed here: alerts not yet
-        # complete, editions with a batch not sent (the ledger skips what went out).
+        # complete, digest slots with a batch not sent (the ledger skips what went out).
         self.fanout.requeue_lost_alerts()
         self._alert(report, progress)
-        days = self.fanout.unfinished_digests()
-        if days:
-            progress("Resuming unfinished digests: " + ", ".join(d.isoformat() for d in days))
-        if digest_day is not None and digest_day not in days:
-            days.append(digest_day)
-        for day in sorted(days):
-            self._digest(day, report, progress)
+        self._plan_digests(digest_day, digest_due, report, progress)
+        self._send_digests(report, progress)
         return report
 
     def _ingest(
@@ -272,14 +270,52 @@ class Cycle:
             + (f", {alert.failed} FAILED" if alert.failed else "")
         )
 
-    def _digest(self, day: date, report: CycleReport, progress: Progress) -> None:
-        progress(f"Sending the digest of {day.isoformat()}")
-        self.fanout.plan_digest(day)
+    def _plan_digests(
+        self, day: date | None, due: bool, report: CycleReport, progress: Progress
+    ) -> None:
+        """Queue the batches of unfinished slots, of the slots due now and of `day`'s edition.
+        Each planning that fails counts as a failure of the run and leaves the others to
+        go on; its slots stay unfinished or due, for a later run to plan."""
+
+        def resume() -> None:
+            resumed = self.fanout.resume_digests()
+            if resumed:
+                progress("Resumed unfinished digests: " + ", ".join(s.label for s in resumed))
+
+        def plan_due() -> None:
+            planning = self.fanout.plan_due_digests()
+            planned = [f"{slot.label} ({n} batch(es))" for slot, n in planning.planned if n]
+            progress(
+                "Digest due: " + ", ".join(planned)
+                if planned
+                else "Digest due: no subscriber's hour has come since the last run"
+            )
+            if planning.held:
+                progress(f"  {len(planning.held)} slot(s) held by another run")
+
+        def plan_edition(edition: date) -> None:
+            progress(f"Sending the digest of {edition.isoformat()} to every subscriber")
+            self.fanout.plan_digest(edition)
+
+        steps: list[Callable[[], None]] = [resume]
+        if due:
+            steps.append(plan_due)
+        if day is not None:
+            steps.append(lambda: plan_edition(day))
+        for step in steps:
+            try:
+                step()
+            except Exception as exc:  # this planning's failure; the others go on
+                report.digest.append(BatchReport(day or date.min, 0, failed=1))
+                progress(f"  digest planning: FAILED, {reason(exc)}")
+                logger.debug("digest planning failed", exc_info=exc)
+
+    def _send_digests(self, report: CycleReport, progress: Progress) -> None:
         for message in self.queues.digest.drain():
             batch = read_batch(message)
             try:
                 sent = self.digest.send_batch(batch)
-            except Exception as exc:  # this batch's failure; a later run resumes the edition
+            except Exception as exc:  # this batch's failure; a later run resumes its slot
                 report.digest.append(_failed_batch(batch))
                 progress(f"  batch {batch.number}: FAILED, {reason(exc)}")
                 logger.debug("digest batch failed", exc_info=exc)

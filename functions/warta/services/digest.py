@@ -1,7 +1,8 @@
 """The daily digest: plan an edition into batches of recipients, then send one batch.
 
-plan() streams subscribers page by page and never holds them all; each batch
-is independent, so on AWS every batch is its own invocation. Within a batch,
+plan_slot() streams the subscribers of one slot (an edition at one hour of one
+zone, core.slots) page by page and never holds them all; each batch is
+independent, so on AWS every batch is its own invocation. Within a batch,
 recipients who follow the same regions form a segment whose digest is
 rendered once; only the signed unsubscribe link differs per recipient.
 
@@ -19,7 +20,7 @@ import itertools
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from typing import Generic, TypeVar
@@ -28,6 +29,7 @@ from warta.core.links import RecipientKind
 from warta.core.model import DigestBatch, Story, Subscriber, SubscriberStatus
 from warta.core.ports import Renderer, Store
 from warta.core.regions import wanted
+from warta.core.slots import Slot, edition_slots
 from warta.services.compose import Edition, render_edition
 from warta.services.corrections import Correction, Corrections
 from warta.services.delivery import Delivery, Letter, Outcome, Recipient, message_id, tally
@@ -157,19 +159,29 @@ class Digest:
         self._selections: Lru[tuple[int, tuple[str, ...]], tuple[str, ...]] = Lru(EDITIONS_KEPT)
         self._editions: Lru[tuple[int, tuple[str, ...]], Edition] = Lru(EDITIONS_KEPT)
 
-    def plan(self, day: date, plan: str = "") -> Iterator[DigestBatch]:
+    def plan_slot(self, slot: Slot, plan: str = "") -> Iterator[DigestBatch]:
+        """The recipients of one slot of an edition (core.slots), in batches, streamed page by
+        page from the store's index of that zone and hour."""
         cursor: str | None = None
         number = 0
         while True:
-            page = self.store.subscribers_page(
-                SubscriberStatus.ACTIVE, cursor=cursor, limit=self.batch_size
+            page = self.store.subscribers_due(
+                slot.zone, slot.hour, cursor=cursor, limit=self.batch_size
             )
             if page.items:
-                yield DigestBatch(day, tuple(s.id for s in page.items), number, plan)
+                yield DigestBatch(slot.edition, tuple(s.id for s in page.items), number, plan)
                 number += 1
             cursor = page.cursor
             if cursor is None:
                 return
+
+    def plan(self, day: date, plan: str = "") -> Iterator[DigestBatch]:
+        """Every recipient of an edition, whatever their hour, in batches numbered in turn."""
+        number = 0
+        for slot in edition_slots(day):
+            for batch in self.plan_slot(slot, plan):
+                yield replace(batch, number=number)
+                number += 1
 
     def render(
         self, day: date, stories: list[Story], corrections: tuple[Correction, ...] = ()

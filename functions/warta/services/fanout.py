@@ -2,8 +2,9 @@
 
 Queue the due sources (one message each), queue the urgent stories whose
 officials must be alerted and plan each into batches of officials, sweep for
-urgent stories whose alerts are not complete, and plan a digest edition into
-batches. On AWS the queues
+urgent stories whose alerts are not complete, plan the digest slots that are
+due (each hour's subscribers of each zone, core.slots) into batches, and sweep
+for slots with a batch not sent. On AWS the queues
 are SQS and each message is its own Lambda invocation; on one machine they
 are in-memory queues that the cycle drains in order. Either way the same
 rules decide what is queued.
@@ -12,14 +13,23 @@ rules decide what is queued.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from warta.core.days import recent_days
 from warta.core.errors import ConfigError
-from warta.core.model import AlertBatch, CorrectionBatch, SendRecord, Source
+from warta.core.model import (
+    AlertBatch,
+    Claim,
+    CorrectionBatch,
+    DigestBatch,
+    SendRecord,
+    SendStatus,
+    Source,
+)
 from warta.core.ports import Clock, Queue, Store
+from warta.core.slots import Slot, due_slots, edition_slots, recent_slots
 from warta.services.alerts import ALERTED, ALERTED_RECIPIENT, AlertPlan, Alerts, Deadline
 from warta.services.alerts import PLANNED as ALERT_PLANNED
 from warta.services.correction_mail import DONE as CORRECTION_DONE
@@ -49,11 +59,28 @@ ALERT_DAYS = 4
 """Jakarta days the lost-alert sweep looks back: an alert's chain may gain an update for
 72 hours after it (core.chain), which spans four calendar days."""
 
-PLANNED = "digest-plan"
-"""Sent-ledger kind that records a planning of an edition: how many batches, under which id."""
-FINISHED = "digest-finished"
-"""Sent-ledger kind that marks an edition whose every batch was sent."""
-EDITION = "edition"
+SLOT = "digest-slot"
+"""Sent-ledger kind of the plannings of digest slots (core.slots): one line per hour ("06")
+under "<edition>:<zone>", claimed while a run plans it, then "batches:plan" once planned,
+then "done" once the sweep found every batch of that planning sent."""
+SLOT_DONE = "done"
+SLOT_LEASE = timedelta(minutes=15)
+"""How long a claim on a slot's planning holds: far longer than planning a slot takes
+(the planning function's timeout is 5 minutes), far shorter than the day it stays due."""
+
+
+@dataclass(slots=True)
+class DuePlanning:
+    """What one run of the hourly planning did."""
+
+    planned: list[tuple[Slot, int]] = field(default_factory=list)
+    """The slots it planned, each with its number of batches."""
+    held: list[Slot] = field(default_factory=list)
+    """Slots another run is planning right now."""
+
+    @property
+    def batches(self) -> int:
+        return sum(batches for _, batches in self.planned)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,49 +314,49 @@ class Fanout:
             raise ConfigError("this fan-out was built without the correction mail")
         return self.corrections
 
-    def unfinished_digests(self, grace: timedelta = timedelta(0)) -> list[date]:
-        """Editions of today and yesterday planned more than `grace` ago with a batch not sent.
+    def plan_due_digests(self) -> DuePlanning:
+        """Plan every slot due now (core.slots) that no run has planned yet: the hourly step.
 
-        An edition found complete is marked finished, so later sweeps skip it
-        without counting its batches again.
+        The slots of one edition in one zone are claimed together in the sent
+        ledger, with a lease: of two runs at once exactly one plans each slot,
+        one that died holding a claim is taken over once its lease has run out,
+        and a slot planned before (by an earlier hour's run, or an admin sending
+        the edition at once) is left alone. A slot whose planning fails gives its
+        claim back, so the next run, within the day it stays due, plans it again.
         """
         now = self.clock.now()
-        unfinished = []
-        for day in recent_days(now, 2):
-            edition = day.isoformat()
-            if self.store.get_send(FINISHED, edition, EDITION) is not None:
-                continue
-            planned = self.store.get_send(PLANNED, edition, EDITION)
-            if planned is None or planned.sent_at is None or planned.sent_at > now - grace:
-                continue
-            batches, _, plan = (planned.message_id or "0:").partition(":")
-            key = batch_key(day, plan)
-            if all(
-                self.store.get_send(BATCH_DONE, key, str(n)) is not None
-                for n in range(int(batches))
-            ):
-                self.store.complete_send(FINISHED, edition, EDITION, message_id="done", now=now)
-            else:
-                unfinished.append(day)
-        return unfinished
+        report = DuePlanning()
+        by_key: dict[str, list[Slot]] = {}
+        for slot in due_slots(now):
+            by_key.setdefault(slot.key, []).append(slot)
+        for key, slots in by_key.items():
+            claims = self.store.claim_sends(
+                SLOT, key, [s.line for s in slots], now=now, lease=SLOT_LEASE
+            )
+            for slot in slots:
+                claim = claims[slot.line]
+                if claim is Claim.HELD:
+                    report.held.append(slot)
+                if not claim:
+                    continue
+                try:
+                    report.planned.append((slot, self.plan_slot(slot)))
+                except BaseException:
+                    self.store.release_send(SLOT, slot.key, slot.line)
+                    raise
+        return report
 
-    def resume_digests(self, grace: timedelta = timedelta(0)) -> list[date]:
-        """Plan again every unfinished edition; the ledger keeps anyone from a second copy."""
-        days = self.unfinished_digests(grace)
-        for day in days:
-            self.plan_digest(day)
-        return days
+    def plan_slot(self, slot: Slot) -> int:
+        """Queue one message per batch of one slot; returns how many batches.
 
-    def plan_digest(self, day: date) -> int:
-        """Queue one message per batch of the day's edition; returns how many batches.
-
-        The planning is recorded with its batch count under an id of its own,
-        so the digest sweep can tell whether every batch of it was sent.
+        The planning is recorded on the slot's ledger line with its batch count
+        and an id of its own ("batches:plan"), so the digest sweep can tell
+        whether every batch of it was sent.
         """
-        plan = _plan_id(self.clock)
+        plan = f"{_plan_id(self.clock)}:{slot.name}"
         pending: list[dict[str, Any]] = []
         batches = 0
-        for batch in self.digest.plan(day, plan):
+        for batch in self.digest.plan_slot(slot, plan):
             pending.append(batch_message(batch))
             batches += 1
             if len(pending) == QUEUE_CHUNK:
@@ -337,6 +364,54 @@ class Fanout:
                 pending = []
         self.queues.digest.send(pending)
         self.store.complete_send(
-            PLANNED, day.isoformat(), EDITION, message_id=f"{batches}:{plan}", now=self.clock.now()
+            SLOT, slot.key, slot.line, message_id=f"{batches}:{plan}", now=self.clock.now()
         )
         return batches
+
+    def plan_digest(self, day: date) -> int:
+        """Queue every slot of an edition at once, whatever the hour (an admin's explicit
+        send, the demo); returns how many batches. Its slots count as planned, so the
+        hourly planning leaves them alone."""
+        return sum(self.plan_slot(slot) for slot in edition_slots(day))
+
+    def queue_digest_batches(self, batches: Sequence[DigestBatch]) -> None:
+        """Queue digest batches, such as the rest of one that ran out of time."""
+        self.queues.digest.send([batch_message(b) for b in batches])
+
+    def unfinished_digests(self, grace: timedelta = timedelta(0)) -> list[Slot]:
+        """Slots of recent editions planned more than `grace` ago with a batch not sent, and
+        slots whose planner died holding its claim.
+
+        A slot found complete is marked so ("done"), so later sweeps read one
+        line for it and count its batches no more.
+        """
+        now = self.clock.now()
+        unfinished = []
+        for slot in recent_slots(now):
+            line = self.store.get_send(SLOT, slot.key, slot.line)
+            if line is None or line.message_id == SLOT_DONE:
+                continue
+            if line.status is SendStatus.PENDING:
+                # Claimed and never recorded as planned: planning, or dead while planning.
+                if line.claimed_at is not None and line.claimed_at <= now - SLOT_LEASE:
+                    unfinished.append(slot)
+                continue
+            if line.sent_at is None or line.sent_at > now - grace:
+                continue
+            batches, _, plan = (line.message_id or "0:").partition(":")
+            key = batch_key(slot.edition, plan)
+            if all(
+                self.store.get_send(BATCH_DONE, key, str(n)) is not None
+                for n in range(int(batches))
+            ):
+                self.store.complete_send(SLOT, slot.key, slot.line, message_id=SLOT_DONE, now=now)
+            else:
+                unfinished.append(slot)
+        return unfinished
+
+    def resume_digests(self, grace: timedelta = timedelta(0)) -> list[Slot]:
+        """Plan again every unfinished slot; the ledger keeps anyone from a second copy."""
+        slots = self.unfinished_digests(grace)
+        for slot in slots:
+            self.plan_slot(slot)
+        return slots

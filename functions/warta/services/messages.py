@@ -143,6 +143,16 @@ def read_batch(body: Mapping[str, Any]) -> DigestBatch:
     return DigestBatch(_day(_str(body, "day"), "day"), tuple(ids), number, _plan(body))
 
 
+def reindex_requested(event: Mapping[str, Any]) -> bool:
+    """Whether an event to the digest planning asks for the subscribers' slot keys to be
+    written ({"reindex": true}) instead of a planning."""
+    if not isinstance(event, Mapping) or "reindex" not in event:
+        return False
+    if event["reindex"] is not True:
+        raise BadMessage("reindex must be true when given")
+    return True
+
+
 def requested_day(event: Mapping[str, Any]) -> date | None:
     """The digest day an event asks for ({"day": "YYYY-MM-DD"}), or None for the usual one."""
     value = event.get("day") if isinstance(event, Mapping) else None

@@ -33,6 +33,7 @@ def test_a_complete_environment_reads_into_aws_settings() -> None:
         secret_parameter="/warta/secret",  # noqa: S106 - a parameter name, not its value
         ses_configuration_set=None,
         sms_sender_id="WARTA",
+        digest_senders=2,
     )
 
 
@@ -41,6 +42,7 @@ def test_optional_settings_are_taken_when_set() -> None:
         {**ENV, "WARTA_SES_CONFIGURATION_SET": "warta-mail", "WARTA_SMS_SENDER_ID": "KPUKediri"}
     )
     assert (aws.ses_configuration_set, aws.sms_sender_id) == ("warta-mail", "KPUKediri")
+    assert load_aws_settings({**ENV, "WARTA_DIGEST_SENDERS": "40"}).digest_senders == 40
 
 
 @pytest.mark.parametrize("name", sorted(ENV))
@@ -61,6 +63,10 @@ def test_each_required_setting_missing_is_named(name: str) -> None:
         ("WARTA_SMS_SENDER_ID", "WARTA-PEMILU"),
         ("WARTA_SMS_SENDER_ID", "12345"),
         ("WARTA_SECRET", "s" * 40),
+        ("WARTA_DIGEST_SENDERS", "0"),
+        ("WARTA_DIGEST_SENDERS", "1001"),
+        ("WARTA_DIGEST_SENDERS", "2.5"),
+        ("WARTA_DIGEST_SENDERS", "٣"),
     ],
 )
 def test_malformed_settings_are_named(name: str, value: str) -> None:

@@ -39,6 +39,8 @@ NUMBERS = {
     "WARTA_ALERT_FAILING_HOURS": 24 * 365,
     "WARTA_QUIET_DAYS": 365,
     "WARTA_FIRST_RUN_HOURS": 24 * 365,
+    "WARTA_SEND_RATE": 100_000,
+    "WARTA_SMS_RATE": 100_000,
 }
 """Each numeric setting and the largest value it takes."""
 
@@ -101,6 +103,13 @@ def test_numbers_are_read_into_their_settings(tmp_path: Path) -> None:
     assert settings.alert_failing_after == timedelta(hours=12)
     assert settings.quiet_after == timedelta(days=14)
     assert settings.first_run_window == timedelta(hours=72)
+
+
+def test_send_rates_are_unset_unless_given_and_may_be_below_one(tmp_path: Path) -> None:
+    unset = settings_of(tmp_path, WARTA_SECRET=SECRET)
+    assert (unset.send_rate, unset.sms_rate) == (None, None)
+    rates = settings_of(tmp_path, WARTA_SECRET=SECRET, WARTA_SEND_RATE="0.5", WARTA_SMS_RATE="20")
+    assert (rates.send_rate, rates.sms_rate) == (0.5, 20.0)
 
 
 @pytest.mark.parametrize(

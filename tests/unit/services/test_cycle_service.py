@@ -15,9 +15,11 @@ from datetime import date, timedelta
 from warta.adapters.memory_queue import MemoryQueue
 from warta.core.errors import StoreError
 from warta.core.model import AlertBatch, Authority, DigestBatch, Source
+from warta.core.slots import Slot
 from warta.services.alerts import AlertPlan, AlertReport
 from warta.services.cycle import Cycle, CycleReport, LocalQueues, describe_ingest
 from warta.services.digest import BatchReport
+from warta.services.fanout import DuePlanning
 from warta.services.health import HealthReport
 from warta.services.ingest import IngestReport
 from warta.services.messages import (
@@ -87,8 +89,15 @@ class Steps:
     def queue_alert_batches(self, batches: Sequence[AlertBatch]) -> None:
         self.queues.alerts.send([alert_batch_message(b) for b in batches])
 
-    def unfinished_digests(self, grace: timedelta = timedelta(0)) -> list[date]:
+    def resume_digests(self, grace: timedelta = timedelta(0)) -> list[Slot]:
         return []
+
+    def plan_due_digests(self) -> DuePlanning:
+        if "plan-due" in self.breaks:
+            raise self.breaks["plan-due"]
+        batch = DigestBatch(DAY, ("sub-due",), number=7)
+        self.queues.digest.send([batch_message(batch)])
+        return DuePlanning(planned=[(Slot(DAY, "Asia/Jayapura", 6), 1)])
 
     def plan_digest(self, day: date) -> int:
         batches = [DigestBatch(day, (f"sub-{n}",), number=n) for n in range(3)]
@@ -115,7 +124,9 @@ class Steps:
         return AlertReport(batch.story_id, batch.number, officials=1, emails=1, sms=1)
 
 
-def run(*sources: Source, breaks: dict[str, Exception]) -> tuple[Steps, CycleReport, list[str]]:
+def run(
+    *sources: Source, breaks: dict[str, Exception], due: bool = False
+) -> tuple[Steps, CycleReport, list[str]]:
     queues = LocalQueues(ingest=MemoryQueue(), alerts=MemoryQueue(), digest=MemoryQueue())
     steps = Steps(queues, breaks)
     cycle = Cycle(
@@ -127,7 +138,7 @@ def run(*sources: Source, breaks: dict[str, Exception]) -> tuple[Steps, CycleRep
         queues=queues,
     )
     lines: list[str] = []
-    report = cycle.run(list(sources), digest_day=DAY, progress=lines.append)
+    report = cycle.run(list(sources), digest_day=DAY, digest_due=due, progress=lines.append)
     return steps, report, lines
 
 
@@ -215,3 +226,20 @@ def test_describing_a_source_never_shows_its_address() -> None:
     report = IngestReport(src.id, error="timeout: read timed out")
 
     assert describe_ingest(src, report) == "  Sumber kpu: FAILED, timeout: read timed out"
+
+
+def test_the_digest_due_is_planned_and_sent_with_the_edition_asked_for() -> None:
+    steps, report, lines = run(source("kpu"), breaks={}, due=True)
+
+    assert steps.batches == [7, 0, 1, 2]
+    assert report.failures == 0
+    assert "Digest due: 2026-11-28 at 06:00 WIT (1 batch(es))" in lines
+
+
+def test_a_digest_planning_raising_fails_the_run_and_the_rest_goes_on() -> None:
+    steps, report, lines = run(source("kpu"), breaks={"plan-due": StoreError("ledger")}, due=True)
+
+    assert steps.alerted == ["st-kpu"]
+    assert steps.batches == [0, 1, 2]  # the edition asked for still goes out
+    assert report.failures == 1
+    assert "  digest planning: FAILED, ledger" in lines

@@ -17,6 +17,7 @@ from warta.adapters.memory_queue import MemoryQueue
 from warta.adapters.sqlite_store import SqliteStore
 from warta.core.days import jakarta_day
 from warta.core.model import AlertBatch, Story, Subscriber
+from warta.core.slots import Slot
 from warta.services.alerts import (
     ALERTED,
     ALERTED_RECIPIENT,
@@ -28,7 +29,7 @@ from warta.services.alerts import (
 )
 from warta.services.delivery import Delivery
 from warta.services.digest import Digest
-from warta.services.fanout import FINISHED, QUEUED, Fanout, Queues
+from warta.services.fanout import QUEUED, SLOT, SLOT_DONE, Fanout, Queues
 from warta.services.messages import (
     BadMessage,
     alert_batch_message,
@@ -131,12 +132,13 @@ def test_a_story_whose_alert_is_done_is_not_swept_again(
     assert service.requeue_lost_alerts() == 0
 
 
-def test_digest_sweep_finds_an_edition_with_a_batch_not_sent(
+def test_digest_sweep_finds_a_slot_with_a_batch_not_sent(
     store: SqliteStore, clock: FixedClock
 ) -> None:
-    add_subscribers(store, 5)
+    add_subscribers(store, 5)  # all at 06:00 in Jakarta
     service, queues = fanout(store, clock, batch_size=2)
     day = jakarta_day(NOW)
+    slot = Slot(day, "Asia/Jakarta", 6)
     assert service.unfinished_digests() == []  # never planned: nothing to resume
 
     service.plan_digest(day)
@@ -144,16 +146,17 @@ def test_digest_sweep_finds_an_edition_with_a_batch_not_sent(
     for batch in batches[:2]:  # the run dies before the third batch
         service.digest.send_batch(batch)
 
-    assert service.unfinished_digests() == [day]
+    assert service.unfinished_digests() == [slot]  # the empty slots are done
     assert service.unfinished_digests(grace=timedelta(hours=1)) == []  # too recent on AWS
-    assert service.resume_digests() == [day]
+    assert service.resume_digests() == [slot]
     for batch in (read_batch(m) for m in queues.digest.drain()):
         service.digest.send_batch(batch)
     assert service.unfinished_digests() == []
-    assert store.get_send(FINISHED, day.isoformat(), "edition") is not None
+    line = store.get_send(SLOT, slot.key, slot.line)
+    assert line is not None and line.message_id == SLOT_DONE
 
 
-def test_digest_plan_queues_every_active_subscriber_in_batches(
+def test_digest_plan_queues_every_active_subscriber_of_the_edition_in_batches(
     store: SqliteStore, clock: FixedClock
 ) -> None:
     add_subscribers(store, 5)
@@ -165,6 +168,7 @@ def test_digest_plan_queues_every_active_subscriber_in_batches(
     batches = [read_batch(m) for m in queues.digest.drain()]
     assert [b.number for b in batches] == [0, 1, 2]
     assert {b.day for b in batches} == {day}
+    assert len({b.plan for b in batches}) == 1  # one planning of the one slot they share
     assert sorted(i for b in batches for i in b.subscriber_ids) == [f"sub-{n}" for n in range(5)]
 
 
