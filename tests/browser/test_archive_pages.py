@@ -216,7 +216,7 @@ def test_the_built_archive_reads_the_same_from_a_plain_file_server(
         check=False,
     )
     assert built.returncode == 0, built.stderr
-    assert "wrote 4 pages and 2 feeds" in built.stdout
+    assert "wrote 4 pages, 3 feeds and 1 CAP message(s)" in built.stdout
     assert (out / "cerita" / "st-hoaks" / "index.html").is_file()
 
     handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))

@@ -66,6 +66,7 @@ def write_whole(path: Path, body: bytes) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from warta.core.cap import Status
     from warta.core.errors import ConfigError
     from warta.core.validate import printable
     from warta.render import default_renderer
@@ -86,7 +87,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     out: Path = args.out_dir
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{printable(str(out))} exists and is not a folder")
-    pages = feeds = 0
+    pages = feeds = messages = 0
     with open_store(current, read_only=True) as store:
         archive = Archive(
             store=store,
@@ -94,13 +95,20 @@ def cmd_build(args: argparse.Namespace) -> int:
             clock=build_clock(),
             days=days,
             until=args.until,
+            # The demo's CAP messages say they are a test: receivers take no action.
+            cap_status=Status.TEST if args.demo else Status.ACTUAL,
         )
         for file in archive.files(base):
             write_whole(out / file.path, file.body)
             if file.path.endswith(".atom"):
                 feeds += 1
+            elif file.path.endswith(".xml"):
+                messages += 1
             else:
                 pages += 1
-    print(f"wrote {pages} pages and {feeds} feeds to {out} (links under {base})")
+    print(
+        f"wrote {pages} pages, {feeds} feeds and {messages} CAP message(s) to {out} "
+        f"(links under {base})"
+    )
     print(f"open {out / 'arsip' / 'index.html'}")
     return 0
