@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -104,7 +105,7 @@ def keyring(secret: bytes) -> Keyring:
 
 
 def _mac(key: bytes, message: str) -> str:
-    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()
+    digest = hmac.digest(key, message.encode(), "sha256")
     return base64.urlsafe_b64encode(digest).decode("ascii")[:_LENGTH]
 
 
@@ -190,6 +191,10 @@ def check(secret: bytes, purpose: str, link: Link, now: datetime) -> Checked:
     return Checked(Verdict.VALID, issued_at)
 
 
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]+")
+"""What urlencode (quote_plus) writes as it is."""
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     """The recipient and token of an unsubscribe link, as its query string names them."""
@@ -200,7 +205,11 @@ class Link:
 
     @property
     def query(self) -> str:
-        # urlencode quotes the id: whatever it holds, it comes back whole.
+        # urlencode quotes the id: whatever it holds, it comes back whole. Ids and tokens
+        # of the characters it never quotes (all Warta makes) are written as it writes
+        # them, without its cost: a digest writes a link for every recipient.
+        if _UNQUOTED.fullmatch(self.recipient_id) and _UNQUOTED.fullmatch(self.token):
+            return f"{self.kind}={self.recipient_id}&token={self.token}"
         return urlencode({self.kind: self.recipient_id, "token": self.token})
 
 

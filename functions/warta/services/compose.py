@@ -33,7 +33,7 @@ import secrets
 import sys
 from binascii import b2a_qp
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from functools import lru_cache
@@ -143,9 +143,10 @@ def _plain_line(name: str, value: str, shape: re.Pattern[str]) -> bytes:
 
 
 @lru_cache(maxsize=16)
-def _date_line(second: datetime) -> bytes:
-    # Recipients of one second share it; EmailMessage writes the same from format_datetime.
-    return header_line("Date", format_datetime(second))
+def _date_line(second: int) -> bytes:
+    # Recipients of one second share it: what EmailMessage writes from format_datetime
+    # of that moment in UTC, the time of the Clock port.
+    return header_line("Date", format_datetime(datetime.fromtimestamp(second, UTC)))
 
 
 def _qp(text: str) -> bytes:
@@ -161,8 +162,8 @@ def _qp(text: str) -> bytes:
 @dataclass(frozen=True, slots=True)
 class _Body:
     """One part's text as quoted-printable: `static` are the encoded runs of lines
-    without a link, one more than `lines`, the lines that hold one (the text
-    around each link on the line), which are encoded for each recipient."""
+    without a link, one more than `lines`, the runs of lines that hold one (the text
+    around each link in them), which are encoded for each recipient."""
 
     static: tuple[bytes, ...]
     lines: tuple[tuple[str, ...], ...]
@@ -179,24 +180,27 @@ class _Body:
         cut = first.rfind("\n") + 1
         static = [_qp(first[:cut])]
         lines: list[tuple[str, ...]] = []
-        line = [first[cut:]]  # the line the next link is on, up to it
+        run = [first[cut:]]  # the lines the next link is on, up to it
         for part in parts[1:]:
             end = part.find("\n") + 1
-            if not end:  # another link on the same line
-                line.append(part)
-                continue
-            lines.append((*line, part[:end]))
             cut = part.rfind("\n") + 1
+            if end == cut:  # no whole line without a link before the next link, if any
+                run.append(part)
+                continue
+            lines.append((*run, part[:end]))
             static.append(_qp(part[end:cut]))
-            line = [part[cut:]]
+            run = [part[cut:]]
+        if run != [""]:  # the last part's lines hold links up to its end
+            lines.append(tuple(run))
+            static.append(b"")
         return cls(tuple(static), tuple(lines))
 
     def write(self, out: list[bytes], value: str) -> None:
         """Append the part's body with `value` in every place of a link."""
         static = self.static
         out.append(static[0])
-        for n, line in enumerate(self.lines, 1):
-            out.append(_qp(value.join(line)))
+        for n, run in enumerate(self.lines, 1):
+            out.append(_qp(value.join(run)))
             out.append(static[n])
 
 
@@ -262,7 +266,7 @@ class Wire:
             self._from,
             _plain_line("To", to, _ADDRESS),
             self._subject,
-            _date_line(now.replace(microsecond=0)),
+            _date_line(int(now.timestamp())),
             _plain_line("Message-ID", message_id, _MESSAGE_ID),
         ]
         if references:

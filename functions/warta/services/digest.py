@@ -6,24 +6,21 @@ independent, so on AWS every batch is its own invocation. Within a batch,
 recipients who follow the same regions form a segment whose digest is
 rendered once; only the signed unsubscribe link differs per recipient.
 
-A digest is rendered once per edition, not per batch: the service keeps the
-digest of each selection of the day's stories (EDITIONS_KEPT), known by the
-version of those stories and the regions chosen, and Delivery keeps each built
-as bytes, so the thousands of batches of an edition render and build a few
-dozen digests between them. The batch's recipients are then claimed in the
-sent ledger together and sent one message each (Delivery.emails).
+A digest is rendered once per edition, not per batch: the service reads the
+day's stories at most once a minute and keeps the digest of each selection of
+them, known by the version of those stories (services.editions), and Delivery
+keeps each built as bytes, so the thousands of batches of an edition render and
+build a few dozen digests between them. The batch's recipients are then claimed
+in the sent ledger together and sent one message each (Delivery.emails).
 """
 
 from __future__ import annotations
 
-import itertools
-import threading
-from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Iterator
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
-from typing import Generic, TypeVar
 
 from warta.core.links import RecipientKind
 from warta.core.model import DigestBatch, Story, Subscriber, SubscriberStatus
@@ -33,6 +30,7 @@ from warta.core.slots import Slot, edition_slots
 from warta.services.compose import Edition, render_edition
 from warta.services.corrections import Correction, Corrections
 from warta.services.delivery import Delivery, Letter, Outcome, Recipient, message_id, tally
+from warta.services.editions import EDITIONS_KEPT, DayStories, Lru, StoryVersions
 
 KIND = "digest"
 BATCH_DONE = "digest-batch"
@@ -59,74 +57,6 @@ class BatchReport:
     """Recipients with no story for their regions that day: no mail is better than an empty one."""
     segments: int = 0
     stories: set[str] = field(default_factory=set)
-
-
-EDITIONS_KEPT = 128
-"""Digests kept rendered, one per selection of a day's stories that its subscribers'
-regions make (50 combinations of regions: 50 digests at most), and as many selections."""
-
-
-@dataclass(frozen=True, slots=True)
-class DayStories:
-    """The stories of a digest day as one batch read them, and their version: the same
-    number for as long as the day's stories stay exactly these."""
-
-    stories: tuple[Story, ...]
-    version: int
-
-
-class StoryVersions:
-    """Numbers each day's stories, so a rendered digest is known by a small key.
-
-    The stories a batch reads are compared whole with those the last batch of that
-    day read (a story joined by another source, or edited, is another story): the
-    same, and they keep their number; else they get a new one, and every digest
-    rendered from the old ones stops being asked for.
-    """
-
-    DAYS_KEPT = 8
-
-    def __init__(self) -> None:
-        self._days: OrderedDict[date, DayStories] = OrderedDict()
-        self._numbers = itertools.count()
-        self._lock = threading.Lock()
-
-    def of(self, day: date, stories: list[Story]) -> DayStories:
-        read = tuple(stories)
-        with self._lock:
-            known = self._days.get(day)
-            if known is None or known.stories != read:
-                known = DayStories(read, next(self._numbers))
-                self._days[day] = known
-            self._days.move_to_end(day)
-            while len(self._days) > self.DAYS_KEPT:
-                self._days.popitem(last=False)
-            return known
-
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class Lru(Generic[K, V]):
-    """The last `size` values asked for, each made once by the function given with it."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._values: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: K, make: Callable[[], V]) -> V:
-        with self._lock:
-            if key in self._values:
-                self._values.move_to_end(key)
-                return self._values[key]
-        value = make()  # outside the lock: rendering takes a while
-        with self._lock:
-            self._values[key] = value
-            while len(self._values) > self.size:
-                self._values.popitem(last=False)
-        return value
 
 
 def order_stories(stories: list[Story]) -> list[Story]:
@@ -199,7 +129,9 @@ class Digest:
 
     def send_batch(self, batch: DigestBatch) -> BatchReport:
         report = BatchReport(batch.day, batch.number)
-        stories = self._stories.of(batch.day, self.store.stories_of_day(batch.day))
+        stories = self._stories.of(
+            batch.day, partial(self.store.stories_of_day, batch.day), self.delivery.clock.now()
+        )
         segments: dict[tuple[str, ...], list[Subscriber]] = defaultdict(list)
         found = self.store.get_subscribers(batch.subscriber_ids)
         for subscriber_id in batch.subscriber_ids:

@@ -1,13 +1,16 @@
 """Sending a digest batch: each digest rendered once per edition, the batch claimed together.
 
 The digest of one selection of a day's stories is rendered once for every batch
-of that day, and again only when those stories change; a batch's recipients are
-claimed in the sent ledger with one call and their completions written together.
+of that day, and again only when those stories change (they are read at most once
+a minute); a batch's recipients are claimed in the sent ledger with one call and
+their completions written together.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from tests import builders
@@ -16,6 +19,7 @@ from tests.builders import DAY, story_source
 from warta.core.model import DigestBatch, Story, Subscriber
 from warta.services.delivery import Delivery
 from warta.services.digest import Digest
+from warta.services.editions import STORIES_FRESH
 
 from .conftest import LETTERHEAD, CountingRenderer, FixedClock, RecordingMailer
 from .test_delivery import CountingStore
@@ -78,22 +82,46 @@ def test_each_digest_is_rendered_once_for_all_the_batches_of_its_day(
     assert "Berita kediri" in by_region["35"].get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
 
-def test_a_story_that_changes_between_batches_is_rendered_anew(
+class StoriesCountingStore(CountingStore):
+    def stories_of_day(self, day: date, regions: Iterable[str] | None = None) -> list[Story]:
+        self.calls["stories_of_day"] += 1
+        return super().stories_of_day(day, regions)
+
+
+def test_the_stories_are_read_once_a_minute_and_a_story_changed_is_rendered_anew(
     tmp_path: Path, clock: FixedClock
 ) -> None:
-    store = CountingStore(tmp_path / "warta.db")
+    store = StoriesCountingStore(tmp_path / "warta.db")
     store.put_story(story("nasional"))
-    first, second = people(store, 2, "national")
+    first, second, third = people(store, 3, "national")
     digest, renderer, mailer = service(store, clock)
 
     digest.send_batch(DigestBatch(DAY, (first,), 0))
     store.put_story(story("nasional", sources=2))  # a second source joined the story
-    digest.send_batch(DigestBatch(DAY, (second,), 1))
-    digest.send_batch(DigestBatch(DAY, (first, second), 2))  # nothing new: sends nothing
+    clock.advance(seconds=STORIES_FRESH.total_seconds() - 1)
+    digest.send_batch(DigestBatch(DAY, (second,), 1))  # within the minute: as read before
+    clock.advance(seconds=1)
+    digest.send_batch(DigestBatch(DAY, (third,), 2))
+    digest.send_batch(DigestBatch(DAY, (first, second, third), 3))  # sends nothing again
 
+    assert store.calls["stories_of_day"] == 2
     assert renderer.calls.count("digest.html") == 2
     texts = [m.get_body(("plain",)).get_content() for m in mailer.sent]  # type: ignore[union-attr]
-    assert ["Sumber 1" in t for t in texts] == [False, True]
+    assert ["Sumber 1" in t for t in texts] == [False, False, True]
+
+
+def test_stories_read_again_unchanged_keep_their_digest(tmp_path: Path, clock: FixedClock) -> None:
+    store = StoriesCountingStore(tmp_path / "warta.db")
+    store.put_story(story("nasional"))
+    first, second = people(store, 2, "national")
+    digest, renderer, _ = service(store, clock)
+
+    digest.send_batch(DigestBatch(DAY, (first,), 0))
+    clock.advance(seconds=STORIES_FRESH.total_seconds() * 3)
+    digest.send_batch(DigestBatch(DAY, (second,), 1))
+
+    assert store.calls["stories_of_day"] == 2
+    assert renderer.calls.count("digest.html") == 1
 
 
 def test_a_batch_claims_its_recipients_together_across_segments(
