@@ -52,6 +52,9 @@ RECEIVED_KIND = "digest-stories"
 SEGMENT_KIND = "digest-segment"
 """The story ids of one segment of an edition (key: "<day>:<segment>")."""
 
+NOTED_KEPT = 10_000
+"""Segment notes remembered as written, at most (a day has one per selection of stories)."""
+
 MIN_SHARED = 3
 """Content words a claim must share with a story to rebut it."""
 MIN_CONTAINED = 0.6
@@ -97,6 +100,8 @@ class Corrections:
     def __init__(self, *, store: Store, days: int = DEFAULT_DAYS) -> None:
         self.store = store
         self.days = days
+        self._noted: set[str] = set()
+        """Segment notes this instance wrote: a note never changes, so once is enough."""
 
     # -- noticing ------------------------------------------------------------------------
     def in_window(self, story: Story, now: datetime) -> bool:
@@ -160,15 +165,28 @@ class Corrections:
         self, day: date, story_ids: Sequence[str], subscriber_ids: Sequence[str], *, now: datetime
     ) -> None:
         """Record that these subscribers' digest of `day` held these stories."""
-        if not story_ids or not subscriber_ids:
-            return
-        segment = segment_name(story_ids)
-        notes.put_note(
-            self.store, SEGMENT_KIND, f"{day.isoformat()}:{segment}", " ".join(story_ids), now=now
-        )
-        self.store.complete_sends(
-            RECEIVED_KIND, day.isoformat(), {s: segment for s in subscriber_ids}, now=now
-        )
+        self.record_all_received(day, {tuple(story_ids): subscriber_ids}, now=now)
+
+    def record_all_received(
+        self, day: date, received: Mapping[tuple[str, ...], Sequence[str]], *, now: datetime
+    ) -> None:
+        """record_received for each set of stories and its subscribers (a digest batch's):
+        each segment's note written once by this instance, every subscriber's line in one
+        batched write, so the cost per recipient is a line, not a transaction."""
+        lines: dict[str, str] = {}
+        for story_ids, subscriber_ids in received.items():
+            if not story_ids or not subscriber_ids:
+                continue
+            segment = segment_name(story_ids)
+            key = f"{day.isoformat()}:{segment}"
+            if key not in self._noted:
+                notes.put_note(self.store, SEGMENT_KIND, key, " ".join(story_ids), now=now)
+                if len(self._noted) >= NOTED_KEPT:
+                    self._noted.clear()
+                self._noted.add(key)
+            lines.update((s, segment) for s in subscriber_ids)
+        if lines:
+            self.store.complete_sends(RECEIVED_KIND, day.isoformat(), lines, now=now)
 
     def received(
         self, subscriber_id: str, story: Story, segments: dict[str, frozenset[str]]

@@ -233,8 +233,7 @@ class Digest:
                     KIND, day.isoformat(), letter.to.id, self.delivery.letterhead.domain
                 )
                 self.corrections.delivered_in_digest(letter.to.id, owed[letter.to.id], mid, now=now)
-        for chosen, subscriber_ids in by_stories.items():
-            self.corrections.record_received(day, chosen, subscriber_ids, now=now)
+        self.corrections.record_all_received(day, by_stories, now=now)
 
     def _render(self, day: date, stories: DayStories, chosen: tuple[str, ...]) -> Edition:
         by_id = {s.id: s for s in stories.stories}

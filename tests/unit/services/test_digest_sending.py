@@ -17,6 +17,7 @@ from tests import builders
 from tests.builders import DAY, story_source
 
 from warta.core.model import DigestBatch, Story, Subscriber
+from warta.services.corrections import Corrections
 from warta.services.delivery import Delivery
 from warta.services.digest import Digest
 from warta.services.editions import STORIES_FRESH
@@ -161,3 +162,39 @@ def test_a_batch_resent_after_some_failed_sends_only_those(
     assert sorted(str(m["To"]) for m in mailer.sent) == sorted(
         f"warga{n}.national@warga.example" for n in range(4)
     )
+
+
+def test_who_received_which_stories_is_written_once_a_batch(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    store = CountingStore(tmp_path / "warta.db")
+    store.put_story(story("nasional"))
+    store.put_story(story("kediri", "35.71"))
+    ids = people(store, 8, "35.71", "31", "national", "35")
+    mailer = RecordingMailer()
+    delivery = Delivery(store=store, clock=clock, mailer=mailer, letterhead=LETTERHEAD)
+    corrections = Corrections(store=store)
+    digest = Digest(
+        store=store, delivery=delivery, renderer=CountingRenderer(), corrections=corrections
+    )
+    store.calls.clear()
+
+    digest.send_batch(DigestBatch(DAY, tuple(ids[:4]), 0))
+    first = store.calls.copy()
+    store.calls.clear()
+    digest.send_batch(DigestBatch(DAY, tuple(ids[4:]), 1))
+
+    # Two selections of stories (Kota Kediri's and Jawa Timur's get both stories): a note
+    # each, written by the first batch only, and one write of every recipient's line a batch.
+    assert first["complete_send"] == 2
+    assert first["complete_sends"] == store.calls["complete_sends"] == 2  # with the digests'
+    assert store.calls["complete_send"] == 0
+    both = ("kediri", "nasional")
+    for person in ids:
+        region = person.split("-")[1]
+        held = both if region in ("35.71", "35") else ("nasional",)
+        story_of = {s.id: s for s in (story("nasional"), story("kediri", "35.71"))}
+        assert all(corrections.received(person, story_of[i], {}) for i in held), person
+        assert not any(
+            corrections.received(person, story_of[i], {}) for i in set(story_of) - set(held)
+        ), person
