@@ -238,8 +238,11 @@ def test_a_run_with_every_source_disabled_says_how_to_enable_them(
     assert "`enabled = true`" in done.stdout
     assert suggested[0].startswith("warta sources check --all")
     assert checked.returncode == 0, checked.stderr + checked.stdout
-    rows = [line.split()[0] for line in checked.stdout.splitlines()[2:]]
+    table, _, advice = checked.stdout.partition("\nto enable")
+    rows = [line.split()[0] for line in table.splitlines()[2:]]
     assert rows == ["kpu-ri", "bawaslu-ri"]
+    # Both answered with items: the check says to enable them.
+    assert advice == " (set enabled = true): kpu-ri, bawaslu-ri\n"
 
 
 # -- the commands a health message suggests --------------------------------------------------

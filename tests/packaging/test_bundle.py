@@ -43,7 +43,7 @@ def test_bundle_has_no_demo_module_and_no_sample_feed(tmp_path: Path) -> None:
     assert not [f for f in files if "/demo/" in f or "sample" in f or "/events/" in f], files
     # Feed files only as the archive's templates (the web function serves its Atom feeds).
     feeds = [f for f in files if f.endswith((".xml", ".atom", ".rss"))]
-    assert feeds == ["warta/templates/feed.atom"], feeds
+    assert sorted(feeds) == ["warta/templates/cap.atom", "warta/templates/feed.atom"], feeds
     assert (package / "templates" / "digest.html").is_file()
     assert (package / "config" / "sources.toml").is_file()
     assert (package / "core" / "data" / "regions.tsv").is_file()
