@@ -165,12 +165,17 @@ class Account:
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=handle)
 
 
+WITH_PHONE = 5
+"""One official in WITH_PHONE also has a number: SNS is throttled and paced like SES, and
+every send costs the moto server time, so the texts are a sample, the emails everyone."""
+
+
 def official(n: int) -> Official:
     return builders.official(
         f"pejabat-{n:04d}",
         REGIONS[n % len(REGIONS)],
         email=f"pejabat{n:04d}@kpu.example",
-        phone=f"+62811{n:07d}",
+        phone=f"+62811{n:07d}" if n % WITH_PHONE == 0 else None,
     )
 
 
@@ -251,7 +256,8 @@ def test_a_national_clarification_reaches_5000_officials_once_each_within_every_
     phones = Counter(phone for phone, _ in texts)
     everyone = [official(n) for n in range(OFFICIALS)]
     assert emails == Counter(o.email for o in everyone)  # every official once, no one else
-    assert phones == Counter(o.phone for o in everyone)
+    assert phones == Counter(o.phone for o in everyone if o.phone)
+    assert len(phones) == OFFICIALS // WITH_PHONE
     assert account.store.get_send(ALERTED, story.id, ALERTED_RECIPIENT) is not None
 
     # No invocation ran past its timeout, and the batches needed the deadline to keep it.
@@ -260,11 +266,12 @@ def test_a_national_clarification_reaches_5000_officials_once_each_within_every_
     # The throttles were there (about 30% of all calls) and none became a failure.
     calls = sum(t.calls for t in account.throttles)
     throttled = sum(t.throttled for t in account.throttles)
-    assert calls == 2 * OFFICIALS + throttled
+    sends = OFFICIALS + OFFICIALS // WITH_PHONE
+    assert calls == sends + throttled
     assert 0.25 < throttled / calls < 0.35
     assert all(a == {"batchItemFailures": []} for a in answers)
     assert metric(output, "AlertsFailed") == 0
-    assert metric(output, "AlertsSent") == 2 * OFFICIALS
+    assert metric(output, "AlertsSent") == sends
     print(
         f"\n{OFFICIALS} officials: {len(spent)} invocations, {calls} provider calls "
         f"({throttled} throttled), longest invocation {max(spent):.1f} s of {TIMEOUT_S:.0f} s, "
