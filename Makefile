@@ -39,9 +39,14 @@ $(CHROMIUM):
 		|| { echo "could not install chromium: run 'apt-get install chromium chromium-driver' as root, then make test"; exit 1; }
 	@test -x $(CHROMIUM) || { echo "chromium installed, but $(CHROMIUM) is missing"; exit 1; }
 
+# Two test processes (pytest-xdist): the long integration runs (the 5,000-official alert,
+# the killed cycle) wait mostly on their servers, so they overlap well on two cores. Each
+# process starts its own DynamoDB Local and moto server. The slowest tests are listed last.
+TEST_WORKERS ?= 2
+
 test: $(STAMP) $(TOOLS) $(CHROMIUM) lint
 	@command -v java >/dev/null || { echo "make test needs Java 17 or newer for DynamoDB Local (apt-get install openjdk-17-jre-headless)"; exit 1; }
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=10
 
 lint: $(STAMP)
 	$(BIN)/ruff check functions tests bench tools
@@ -53,6 +58,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_coldstart.py
+	$(BIN)/python bench/bench_digest.py
 
 # Quality figures of the Indonesian text pipeline (IndoSum is read from ../shared/data).
 eval: $(STAMP)
