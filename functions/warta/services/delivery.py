@@ -26,10 +26,11 @@ metric on AWS).
 
 Many recipients at once (`emails`: a digest batch) are claimed together, one
 claim_sends for every line, and sent one by one; their completions are written
-together at least every COMPLETE_EVERY and at the end, and the claims of failed
-sends are given back together. That widens the window above from one message
-to the completions not yet written, a second of sends at most, each sent again
-under the same Message-ID. Claims made together age together: once half the
+together every COMPLETE_AFTER messages, at least every COMPLETE_EVERY, and at
+the end, and the claims of failed sends are given back together. That widens
+the window above from one message to the completions not yet written, 25
+messages or a second of sends at most, each sent again under the same
+Message-ID. Claims made together age together: once half the
 lease has gone by, what was sent is completed and the claims not yet used are
 given back and claimed anew, so no claim runs out, and no other sender takes a
 line over, while its message waits its turn or its completion.
@@ -63,6 +64,10 @@ logger = logging.getLogger(__name__)
 
 COMPLETE_EVERY = timedelta(seconds=1)
 """How long, at most, sent messages of a batch wait for their completions to be written."""
+COMPLETE_AFTER = 25
+"""How many sent messages of a batch, at most, wait for their completions together: what
+a sender that dies may send again, however fast its mailer (the outbox writes a hundred
+in a fraction of a second)."""
 WIRES_KEPT = 128
 """Editions kept built as bytes (a digest day has one per selection of its stories)."""
 
@@ -70,7 +75,8 @@ WIRES_KEPT = 128
 class Outcome(StrEnum):
     SENT = "sent"
     RESUMED = "resumed"
-    """Sent after taking over the claim of a sender that died: a duplicate is possible."""
+    """Sent after taking over the claim of a sender that died: a duplicate is possible (the
+    dead sender of a batch may also never have reached the line)."""
     ALREADY = "already"
     BUSY = "busy"
     """Another sender holds the claim under its lease: neither sent nor lost; try later."""
@@ -217,9 +223,12 @@ class _Claims:
         self.claim(unsent, now)
 
     def due(self, now: datetime) -> bool:
-        """True when sent lines have waited COMPLETE_EVERY for their completion."""
+        """True when COMPLETE_AFTER sent lines, or any for COMPLETE_EVERY, wait for their
+        completion."""
         return bool(self.sent) and (
-            self.completed_at is None or now - self.completed_at >= COMPLETE_EVERY
+            len(self.sent) >= COMPLETE_AFTER
+            or self.completed_at is None
+            or now - self.completed_at >= COMPLETE_EVERY
         )
 
     def complete(self, now: datetime) -> None:

@@ -21,7 +21,14 @@ from warta.adapters.sqlite_store import SqliteStore
 from warta.core.links import RecipientKind
 from warta.core.model import Claim
 from warta.services.compose import Edition
-from warta.services.delivery import COMPLETE_EVERY, Delivery, Letter, Outcome, Recipient
+from warta.services.delivery import (
+    COMPLETE_AFTER,
+    COMPLETE_EVERY,
+    Delivery,
+    Letter,
+    Outcome,
+    Recipient,
+)
 
 from .conftest import LETTERHEAD, NOW, FixedClock, RecordingMailer
 
@@ -201,6 +208,25 @@ def test_completions_are_written_as_sending_goes_on(
     assert seen_done[2][:2] == ["sent", "sent"]
     assert seen_done[0] == ["pending"] * 5
     assert [status(ledger, i) for i in "abcde"] == ["sent"] * 5
+
+
+def test_no_more_than_complete_after_sent_messages_wait_for_their_completion(
+    ledger: CountingStore, clock: FixedClock
+) -> None:
+    waiting: list[int] = []
+
+    def count(n: int, recipient: str) -> None:
+        # This one and those sent before it not yet completed: what a crash during this
+        # send would make a later run send again.
+        waiting.append(sum(status(ledger, f"r{i}") == "pending" for i in range(n)))
+
+    batch = letters(*(f"r{i}" for i in range(2 * COMPLETE_AFTER + 10)))
+
+    send(delivery(ledger, clock, HookedMailer(before=count)), batch)
+
+    assert max(waiting) == COMPLETE_AFTER
+    assert ledger.calls["complete_sends"] == 3
+    assert ledger.calls["claim_sends"] == 1
 
 
 def test_claims_are_renewed_before_another_sender_could_take_them_over(
