@@ -11,9 +11,9 @@ Headers are built from single clean lines (core.safe_text.header_text), so no
 feed text can add a header, and the subject has a length a mail client shows.
 
 Two builders make the same message. `build_message` makes an EmailMessage for
-one recipient: the standard library's reference, at about 1.5 ms a message.
+one recipient: the standard library's reference, milliseconds a message.
 `Wire` builds an edition once as the bytes every mailer puts on the wire and
-then writes each recipient's message in a few microseconds, splicing in the
+then writes each recipient's message in tens of microseconds, splicing in the
 parts that differ: To, Date, Message-ID, List-Unsubscribe and the link in
 both bodies. Each is spliced where the render said it goes, never where a
 search of the rendered text would find it. Headers come from the standard
