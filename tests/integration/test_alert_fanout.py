@@ -19,20 +19,18 @@ its timeout.
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
-from cfnlint.decode import decode
 from moto.ses import ses_backends
 from moto.sns import sns_backends
 from tests import builders
 from tests.doubles import MotoAccount, RecordingQueue
+from tests.lambda_sim import LambdaTime, Throttle, deployed, drain, metric
 
 from warta.adapters.aws import Backoff
 from warta.adapters.clock import SystemClock
@@ -51,86 +49,16 @@ pytestmark = pytest.mark.integration
 OFFICIALS = 5000
 THROTTLED = 0.3
 SEED = 20261128
-TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 
 
-def alerts_function() -> tuple[float, int]:
-    """The alerts function's timeout, and how many records an event brings it, as deployed."""
-    template, problems = decode(str(TEMPLATE))
-    assert not problems and template is not None, problems
-    function = template["Resources"]["AlertsFunction"]["Properties"]
-    timeout = function.get("Timeout", template["Globals"]["Function"]["Timeout"])
-    return float(timeout), int(function["Events"]["Alerts"]["Properties"]["BatchSize"])
-
-
-TIMEOUT_S, RECORDS_PER_EVENT = alerts_function()
+TIMEOUT_S, RECORDS_PER_EVENT, _ = deployed("AlertsFunction", "Alerts")
 CALL_SECONDS = 0.25
 """What one provider call spends of an invocation here: more than batches are sized for
 (1/7 s an email and 1/10 s an SMS, two senders sharing the account's rates)."""
 SENDER = "warta@warta.example"
 MAX_INVOCATIONS = 1000
-"""Far more than the alert needs (about 70): a loop of failures ends the test instead."""
+"""Far more than the alert needs (about 100): a loop of failures ends the test instead."""
 REGIONS = ("national", "35", "35.71", "31", "32.73", "51.71")
-
-
-@dataclass
-class LambdaTime:
-    """The simulated clock of one function: what its invocations have spent."""
-
-    now: float = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def spend_on_call(self, **_: Any) -> None:
-        self.now += CALL_SECONDS
-
-
-@dataclass
-class Context:
-    """The Lambda context of one invocation, its remaining time on the simulated clock."""
-
-    time: LambdaTime
-    started: float
-    aws_request_id: str
-    function_name: str = "warta-alerts"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:ap-southeast-3:123456789012:function:alerts"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int((TIMEOUT_S - self.spent) * 1000)
-
-    @property
-    def spent(self) -> float:
-        return self.time.now - self.started
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """What botocore reads of an HTTP answer a before-call hook gives in place of a call."""
-
-    status_code: int
-
-
-@dataclass
-class Throttle:
-    """Answers a share of the calls with the provider's throttling error, from a seed."""
-
-    code: str
-    status: int
-    rng: random.Random
-    calls: int = 0
-    throttled: int = 0
-
-    def __call__(self, **_: Any) -> tuple[_Answer, dict[str, Any]] | None:
-        self.calls += 1
-        if self.rng.random() >= THROTTLED:
-            return None
-        self.throttled += 1
-        return _Answer(self.status), {
-            "Error": {"Code": self.code, "Message": "Maximum sending rate exceeded."},
-            "ResponseMetadata": {"HTTPStatusCode": self.status},
-        }
 
 
 @dataclass
@@ -143,26 +71,6 @@ class Account:
     queue_url: str
     time: LambdaTime
     throttles: list[Throttle] = field(default_factory=list)
-
-    def receive(self) -> list[dict[str, Any]]:
-        sqs = self.moto.client("sqs")
-        got = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=RECORDS_PER_EVENT)
-        messages: list[dict[str, Any]] = got.get("Messages", [])
-        return messages
-
-    def settle(self, messages: list[dict[str, Any]], answer: dict[str, Any]) -> None:
-        """What Lambda does with the answer: delete the records that went through, and make
-        those reported failed visible again, so SQS delivers them once more."""
-        failed = {f["itemIdentifier"] for f in answer["batchItemFailures"]}
-        sqs = self.moto.client("sqs")
-        for message in messages:
-            handle = message["ReceiptHandle"]
-            if message["MessageId"] in failed:
-                sqs.change_message_visibility(
-                    QueueUrl=self.queue_url, ReceiptHandle=handle, VisibilityTimeout=0
-                )
-            else:
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=handle)
 
 
 WITH_PHONE = 5
@@ -184,13 +92,10 @@ def account(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     moto = MotoAccount(moto_url)
     moto.client("sesv2").create_email_identity(EmailIdentity=SENDER)
     queue_url = moto.client("sqs").create_queue(QueueName="warta-alerts")["QueueUrl"]
-    time = LambdaTime()
+    time = LambdaTime(CALL_SECONDS)
     rng = random.Random(SEED)
     ses, sns = moto.client("sesv2"), moto.client("sns")
-    throttles = [
-        Throttle("TooManyRequestsException", 429, rng),
-        Throttle("Throttling", 400, rng),
-    ]
+    throttles = [Throttle(THROTTLED, rng), Throttle(THROTTLED, rng, "Throttling", 400)]
     for client, event, throttle in (
         (ses, "sesv2.SendEmail", throttles[0]),
         (sns, "sns.Publish", throttles[1]),
@@ -219,12 +124,6 @@ def account(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
         yield Account(moto, store, app, queue_url, time, throttles)
 
 
-def metric(output: str, name: str) -> float:
-    """The sum of one metric over the CloudWatch EMF lines the handler printed."""
-    lines = [json.loads(line) for line in output.splitlines() if line.startswith('{"_aws"')]
-    return sum(sum(line.get(name, [])) for line in lines)
-
-
 def test_a_national_clarification_reaches_5000_officials_once_each_within_every_timeout(
     account: Account, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -234,20 +133,16 @@ def test_a_national_clarification_reaches_5000_officials_once_each_within_every_
         account.store.put_official(official(n))
     account.app.fanout.queue_alerts([story.id])
 
-    spent: list[float] = []
-    answers: list[dict[str, Any]] = []
-    while messages := account.receive():
-        assert len(spent) < MAX_INVOCATIONS, "the alert queue never emptied"
-        context = Context(account.time, account.time.now, f"invocation-{len(spent)}")
-        event = {
-            "Records": [
-                {"messageId": m["MessageId"], "body": m["Body"], "eventSource": "aws:sqs"}
-                for m in messages
-            ]
-        }
-        answers.append(alerts.handler(event, context))
-        spent.append(context.spent)
-        account.settle(messages, answers[-1])
+    run = drain(
+        account.moto,
+        account.queue_url,
+        alerts.handler,
+        account.time,
+        timeout=TIMEOUT_S,
+        records=RECORDS_PER_EVENT,
+        max_invocations=MAX_INVOCATIONS,
+    )
+    spent, answers = run.spent, run.answers
     output = capsys.readouterr().out
 
     region = ses_backends[account.moto.account]["ap-southeast-3"]

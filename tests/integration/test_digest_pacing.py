@@ -21,21 +21,20 @@ together (at most DigestSenders + 2 at once) stay within the account's rate.
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.decode import decode
 from moto.ses import ses_backends
 from tests import builders
 from tests.doubles import MotoAccount, RecordingQueue
+from tests.lambda_sim import Answer, LambdaTime, Throttle, answer, deployed, drain, metric
 
 from warta.adapters.aws import Backoff
 from warta.adapters.clock import SystemClock
@@ -57,7 +56,6 @@ THROTTLED = 0.3
 SEED = 20260210
 ACCOUNT_RATE = 14.0
 EDITION = date(2026, 2, 10)
-TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
 SENDER = "warta@warta.example"
 CALL_SECONDS = 0.05
 """What one SES call spends of an invocation here: less than a sender's pace asks, so the
@@ -65,84 +63,25 @@ pace, not the calls, sets the rate."""
 MAX_INVOCATIONS = 100
 
 
-def digest_function() -> tuple[float, int, int]:
-    """The digest send function's timeout, records per event and digest senders, as deployed."""
-    template, problems = decode(str(TEMPLATE))
-    assert not problems and template is not None, problems
-    function = template["Resources"]["DigestSendFunction"]["Properties"]
-    timeout = function.get("Timeout", template["Globals"]["Function"]["Timeout"])
-    records = function["Events"]["Batches"]["Properties"]["BatchSize"]
-    senders = template["Parameters"]["DigestSenders"]["Default"]
-    return float(timeout), int(records), int(senders)
-
-
-TIMEOUT_S, RECORDS_PER_EVENT, DIGEST_SENDERS = digest_function()
+TIMEOUT_S, RECORDS_PER_EVENT, TEMPLATE = deployed("DigestSendFunction", "Batches")
+DIGEST_SENDERS = int(TEMPLATE["Parameters"]["DigestSenders"]["Default"])
 SHARE = ACCOUNT_RATE / (DIGEST_SENDERS + ALERT_SENDERS)
 """Emails a second one sender keeps to."""
 
 
-@dataclass
-class LambdaTime:
-    now: float = 0.0
-    sent: list[float] = field(default_factory=list)
-    """The moment of each send SES accepted."""
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def spend_on_call(self, **_: Any) -> None:
-        self.now += CALL_SECONDS
-
-    def record_send(self, **_: Any) -> None:
-        self.sent.append(self.now)
-
-
-@dataclass
-class Context:
-    time: LambdaTime
-    started: float
-    aws_request_id: str
-    function_name: str = "warta-digest-send"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:ap-southeast-3:123456789012:function:digest"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int((TIMEOUT_S - self.spent) * 1000)
-
-    @property
-    def spent(self) -> float:
-        return self.time.now - self.started
-
-
-@dataclass(frozen=True)
-class _Answer:
-    status_code: int
-
-
-@dataclass
-class Throttle:
-    rng: random.Random
-    calls: int = 0
-    throttled: int = 0
-
-    def __call__(self, **_: Any) -> tuple[_Answer, dict[str, Any]] | None:
-        self.calls += 1
-        if self.rng.random() >= THROTTLED:
-            return None
-        self.throttled += 1
-        return _Answer(429), {
-            "Error": {"Code": "TooManyRequestsException", "Message": "Maximum sending rate exceeded."},
-            "ResponseMetadata": {"HTTPStatusCode": 429},
-        }  # fmt: skip
-
-
-def account_quota(**_: Any) -> tuple[_Answer, dict[str, Any]]:
+def account_quota(**_: Any) -> tuple[Answer, dict[str, Any]]:
     """SES's GetAccount answer, which moto lacks."""
-    return _Answer(200), {
-        "SendQuota": {"Max24HourSend": 50000.0, "MaxSendRate": ACCOUNT_RATE, "SentLast24Hours": 0.0},
-        "ProductionAccessEnabled": True,
-        "ResponseMetadata": {"HTTPStatusCode": 200},
-    }  # fmt: skip
+    return answer(
+        200,
+        {
+            "SendQuota": {
+                "Max24HourSend": 50000.0,
+                "MaxSendRate": ACCOUNT_RATE,
+                "SentLast24Hours": 0.0,
+            },
+            "ProductionAccessEnabled": True,
+        },
+    )
 
 
 @dataclass
@@ -154,25 +93,6 @@ class Account:
     time: LambdaTime
     throttle: Throttle
 
-    def receive(self) -> list[dict[str, Any]]:
-        got = self.moto.client("sqs").receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=RECORDS_PER_EVENT
-        )
-        messages: list[dict[str, Any]] = got.get("Messages", [])
-        return messages
-
-    def settle(self, messages: list[dict[str, Any]], answer: dict[str, Any]) -> None:
-        failed = {f["itemIdentifier"] for f in answer["batchItemFailures"]}
-        sqs = self.moto.client("sqs")
-        for message in messages:
-            handle = message["ReceiptHandle"]
-            if message["MessageId"] in failed:
-                sqs.change_message_visibility(
-                    QueueUrl=self.queue_url, ReceiptHandle=handle, VisibilityTimeout=0
-                )
-            else:
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=handle)
-
 
 def subscriber(n: int) -> Subscriber:
     return Subscriber(id=f"sub-{n:05d}", email=f"warga{n:05d}@contoh.example")
@@ -183,9 +103,9 @@ def account(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     moto = MotoAccount(moto_url)
     moto.client("sesv2").create_email_identity(EmailIdentity=SENDER)
     queue_url = moto.client("sqs").create_queue(QueueName="warta-digest")["QueueUrl"]
-    time = LambdaTime()
+    time = LambdaTime(CALL_SECONDS)
     rng = random.Random(SEED)
-    throttle = Throttle(rng)
+    throttle = Throttle(THROTTLED, rng)
     ses = moto.client("sesv2")
     ses.meta.events.register("before-call.sesv2.GetAccount", account_quota)
     ses.meta.events.register("before-call.sesv2.SendEmail", time.spend_on_call)
@@ -223,11 +143,6 @@ def account(moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
         yield Account(moto, store, app, queue_url, time, throttle)
 
 
-def metric(output: str, name: str) -> float:
-    lines = [json.loads(line) for line in output.splitlines() if line.startswith('{"_aws"')]
-    return sum(sum(line.get(name, [])) for line in lines)
-
-
 def test_a_digest_goes_to_every_subscriber_once_at_the_senders_share_of_the_rate(
     account: Account, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -237,20 +152,16 @@ def test_a_digest_goes_to_every_subscriber_once_at_the_senders_share_of_the_rate
         account.store.put_subscriber(subscriber(n))
     assert account.app.fanout.plan_digest(EDITION) == SUBSCRIBERS // BATCH
 
-    spent: list[float] = []
-    answers: list[dict[str, Any]] = []
-    while messages := account.receive():
-        assert len(spent) < MAX_INVOCATIONS, "the digest queue never emptied"
-        context = Context(account.time, account.time.now, f"invocation-{len(spent)}")
-        event = {
-            "Records": [
-                {"messageId": m["MessageId"], "body": m["Body"], "eventSource": "aws:sqs"}
-                for m in messages
-            ]
-        }
-        answers.append(digest_send.handler(event, context))
-        spent.append(context.spent)
-        account.settle(messages, answers[-1])
+    run = drain(
+        account.moto,
+        account.queue_url,
+        digest_send.handler,
+        account.time,
+        timeout=TIMEOUT_S,
+        records=RECORDS_PER_EVENT,
+        max_invocations=MAX_INVOCATIONS,
+    )
+    spent, answers = run.spent, run.answers
     output = capsys.readouterr().out
 
     # Every subscriber once, no one else; every batch recorded done.
