@@ -734,33 +734,8 @@ class SqliteStore:
         now: datetime,
         lease: timedelta | None = None,
     ) -> Claim:
-        at = codecs.timestamp(now)
-        # One IMMEDIATE transaction: nobody writes between the read and the write.
-        with self._write("claim_send") as conn:
-            row = conn.execute(
-                "SELECT status, claimed_at FROM sends"
-                " WHERE kind = ? AND key = ? AND recipient_id = ?",
-                (kind, key, recipient_id),
-            ).fetchone()
-            if row is None:
-                conn.execute(
-                    "INSERT INTO sends (kind, key, recipient_id, status, claimed_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (kind, key, recipient_id, SendStatus.PENDING.value, at),
-                )
-                return Claim.NEW
-            if row["status"] != SendStatus.PENDING.value:
-                return Claim.DONE
-            expired = lease is not None and (
-                row["claimed_at"] is None or row["claimed_at"] <= codecs.timestamp(now - lease)
-            )
-            if not expired:
-                return Claim.HELD
-            conn.execute(
-                "UPDATE sends SET claimed_at = ? WHERE kind = ? AND key = ? AND recipient_id = ?",
-                (at, kind, key, recipient_id),
-            )
-            return Claim.TAKEN_OVER
+        # A batch of one: the same IMMEDIATE transaction decides it.
+        return self.claim_sends(kind, key, [recipient_id], now=now, lease=lease)[recipient_id]
 
     def claim_sends(
         self,
@@ -815,6 +790,9 @@ class SqliteStore:
     def complete_sends(
         self, kind: str, key: str, message_ids: Mapping[str, str], *, now: datetime
     ) -> None:
+        # An upsert, not a bare UPDATE: if the claim row vanished (released by
+        # mistake, store restored) the message still went out, and recording it is
+        # what keeps it from being sent twice.
         at = codecs.timestamp(now)
         with self._write("complete_sends") as conn:
             conn.executemany(
@@ -843,30 +821,10 @@ class SqliteStore:
     def complete_send(
         self, kind: str, key: str, recipient_id: str, *, message_id: str, now: datetime
     ) -> None:
-        # An upsert, not a bare UPDATE: if the claim row vanished (released by
-        # mistake, store restored) the message still went out, and recording it is
-        # what keeps it from being sent twice.
-        at = codecs.timestamp(now)
-        with self._write("complete_send") as conn:
-            conn.execute(
-                """
-                INSERT INTO sends (kind, key, recipient_id, status, message_id, claimed_at,
-                                   sent_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (kind, key, recipient_id) DO UPDATE SET
-                    status = excluded.status,
-                    message_id = excluded.message_id,
-                    sent_at = excluded.sent_at
-                """,
-                (kind, key, recipient_id, SendStatus.SENT.value, message_id, at, at),
-            )
+        self.complete_sends(kind, key, {recipient_id: message_id}, now=now)
 
     def release_send(self, kind: str, key: str, recipient_id: str) -> None:
-        with self._write("release_send") as conn:
-            conn.execute(
-                "DELETE FROM sends WHERE kind = ? AND key = ? AND recipient_id = ? AND status = ?",
-                (kind, key, recipient_id, SendStatus.PENDING.value),
-            )
+        self.release_sends(kind, key, [recipient_id])
 
     def get_send(self, kind: str, key: str, recipient_id: str) -> SendRecord | None:
         with self._guard("get_send") as conn:
