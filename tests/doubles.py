@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -335,3 +336,64 @@ class MotoAccount:
 
     def _name_account(self, request: Any, **_: Any) -> None:
         request.headers["x-moto-account-id"] = self.account
+
+
+@dataclass
+class LocalSite:
+    """Warta's web app as `warta serve` runs it, on the local wiring, over a real server on
+    loopback; its mail goes to the outbox, its clock is a FixedClock the test moves."""
+
+    base: str
+    app: Any
+    """The warta.wiring.App behind the pages."""
+    web: Any
+    """The warta.web.app.WebApp served."""
+    outbox: Path
+    clock: FixedClock
+
+    def subscriber(self, address: str) -> Any:
+        """The subscriber of that address as the store holds it, or None."""
+        from warta.core.identity import subscriber_id
+
+        return self.app.store.get_subscriber(subscriber_id(address))
+
+    def mail(self, kind: str | None = None) -> list[EmailMessage]:
+        """The outbox's messages (of one X-Warta-Kind), in the order they were written."""
+        found = []
+        for path in sorted(self.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            assert isinstance(message, EmailMessage)
+            if kind is None or message["X-Warta-Kind"] == kind:
+                found.append(message)
+        return found
+
+
+@contextmanager
+def local_site(folder: Path) -> Iterator[LocalSite]:
+    """Serve the web app of a local install kept in `folder` until the block ends."""
+    from warta.config.settings import load_settings
+    from warta.web.app import WebApp
+    from warta.web.serve import make_server
+    from warta.wiring import build_local
+
+    server = make_server(lambda environ, start: [], "127.0.0.1", 0)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    env = {
+        "WARTA_HOME": str(folder / "home"),
+        "WARTA_OUTBOX": str(folder / "outbox"),
+        "WARTA_PUBLIC_URL": base,
+        "WARTA_SENDER": "Warta Pemilu <warta@warta.example>",
+    }
+    clock = FixedClock()
+    app = build_local(load_settings(env, cwd=folder), clock=clock)
+    web = WebApp(app.subscriptions)
+    server.set_app(web)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield LocalSite(base, app, web, folder / "outbox", clock)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+        app.close()

@@ -18,25 +18,18 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from tests.builders import DAY, story, story_source
-from tests.doubles import NOW, FixedClock
+from tests.doubles import NOW, LocalSite, local_site
 
-from warta.config.settings import load_settings
-from warta.core.identity import subscriber_id
 from warta.core.model import Subscriber, SubscriberStatus
-from warta.web.app import WebApp
-from warta.web.serve import make_server
-from warta.wiring import App, build_local
 
 pytestmark = pytest.mark.integration
 
@@ -147,48 +140,18 @@ def chromium_path() -> str:
     return str(CHROMIUM)
 
 
-class Site:
-    def __init__(self, base: str, app: App, outbox: Path, clock: FixedClock) -> None:
-        self.base, self.app, self.outbox, self.clock = base, app, outbox, clock
-
-    def subscriber(self) -> Subscriber:
-        found = self.app.store.get_subscriber(subscriber_id(ADDRESS))
+class Site(LocalSite):
+    def me(self) -> Subscriber:
+        """The journey's subscriber, as the store holds them now."""
+        found: Subscriber | None = self.subscriber(ADDRESS)
         assert found is not None
         return found
-
-    def mail(self, kind: str) -> list[EmailMessage]:
-        messages = []
-        for path in sorted(self.outbox.glob("*.eml")):
-            message = cast(
-                EmailMessage, message_from_bytes(path.read_bytes(), policy=policy.default)
-            )
-            if message["X-Warta-Kind"] == kind:
-                messages.append(message)
-        return messages
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    server = make_server(lambda environ, start: [], "127.0.0.1", 0)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    env = {
-        "WARTA_HOME": str(tmp_path / "home"),
-        "WARTA_OUTBOX": str(tmp_path / "outbox"),
-        "WARTA_PUBLIC_URL": base,
-        "WARTA_SENDER": "Warta Pemilu <warta@warta.example>",
-    }
-    clock = FixedClock()
-    app = build_local(load_settings(env, cwd=tmp_path), clock=clock)
-    server.set_app(WebApp(app.subscriptions))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield Site(base, app, tmp_path / "outbox", clock)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-        app.close()
+    with local_site(tmp_path) as served:
+        yield Site(served.base, served.app, served.web, served.outbox, served.clock)
 
 
 @pytest.fixture
@@ -250,19 +213,19 @@ def test_sign_up_confirm_choose_and_unsubscribe_in_a_browser(
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Periksa kotak masuk Anda"
     check_and_shoot(page, shots, "02-periksa-kotak-masuk")
-    assert site.subscriber().status is SubscriberStatus.PENDING
+    assert site.me().status is SubscriberStatus.PENDING
 
     # The confirmation link from the .eml: the page it opens changes nothing; its button does.
     [confirmation] = site.mail("confirm")
     page.goto(link_in(confirmation, "/confirm"))
     check_and_shoot(page, shots, "03-konfirmasi")
-    assert site.subscriber().status is SubscriberStatus.PENDING
+    assert site.me().status is SubscriberStatus.PENDING
     page.get_by_role("button", name="Ya, saya ingin berlangganan").click()
     page.wait_for_load_state()
     assert "langganan Anda aktif" in page.locator("h1").inner_text()
     check_and_shoot(page, shots, "04-aktif")
-    assert site.subscriber().status is SubscriberStatus.ACTIVE
-    assert site.subscriber().regions == ("35.71",)
+    assert site.me().status is SubscriberStatus.ACTIVE
+    assert site.me().regions == ("35.71",)
 
     # Regions and hour.
     page.get_by_role("link", name="Atur wilayah dan jam ringkasan").click()
@@ -277,7 +240,7 @@ def test_sign_up_confirm_choose_and_unsubscribe_in_a_browser(
     page.wait_for_load_state()
     assert page.get_by_role("status").inner_text() == "Pilihan Anda sudah disimpan."
     check_and_shoot(page, shots, "06-tersimpan")
-    chosen = site.subscriber()
+    chosen = site.me()
     assert (chosen.regions, chosen.digest_hour, chosen.digest) == (("35", "34.04"), 19, True)
 
     # The morning digest, as its HTML preview shows it.
@@ -293,12 +256,12 @@ def test_sign_up_confirm_choose_and_unsubscribe_in_a_browser(
     # Unsubscribe through the digest's one-click link: a page, then its button.
     page.goto(str(digest["List-Unsubscribe"]).strip("<>"))
     check_and_shoot(page, shots, "08-berhenti")
-    assert site.subscriber().status is SubscriberStatus.ACTIVE
+    assert site.me().status is SubscriberStatus.ACTIVE
     page.get_by_role("button", name="Berhenti berlangganan").click()
     page.wait_for_load_state()
     assert "berhenti berlangganan" in page.locator("h1").inner_text()
     check_and_shoot(page, shots, "09-selesai")
-    assert site.subscriber() == replace(
+    assert site.me() == replace(
         chosen, status=SubscriberStatus.UNSUBSCRIBED, updated_at=site.clock.now()
     )
 

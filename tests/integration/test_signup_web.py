@@ -9,14 +9,12 @@ is checked on the store read back and on the outbox: nothing changed.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from urllib.error import HTTPError
 from urllib.parse import urlencode, urlsplit
 from urllib.request import HTTPRedirectHandler, Request, build_opener
@@ -24,17 +22,13 @@ from urllib.request import HTTPRedirectHandler, Request, build_opener
 import lxml.html
 import pytest
 from tests.builders import DAY, official, story, story_source
-from tests.doubles import FixedClock
+from tests.doubles import LocalSite, local_site
 
-from warta.config.settings import load_settings
 from warta.core import links
 from warta.core.identity import subscriber_id
 from warta.core.model import ALL_REGIONS, Subscriber, SubscriberStatus
 from warta.handlers._wsgi import environ as lambda_environ
 from warta.services.signup import CONFIRM_GRACE, Limits
-from warta.web.app import WebApp
-from warta.web.serve import make_server
-from warta.wiring import App, build_local
 
 pytestmark = pytest.mark.integration
 
@@ -57,27 +51,7 @@ class Answer:
         return lxml.html.fromstring(self.body)
 
 
-@dataclass
-class Site:
-    base: str
-    app: App
-    web: WebApp
-    outbox: Path
-    clock: FixedClock
-
-    def subscriber(self, address: str) -> Subscriber | None:
-        return self.app.store.get_subscriber(subscriber_id(address))
-
-    def mail(self, kind: str | None = None) -> list[EmailMessage]:
-        found = []
-        for path in sorted(self.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
-            message = cast(
-                EmailMessage, message_from_bytes(path.read_bytes(), policy=policy.default)
-            )
-            if kind is None or message["X-Warta-Kind"] == kind:
-                found.append(message)
-        return found
-
+class Site(LocalSite):
     def everyone(self) -> list[Subscriber]:
         """Every subscriber of every status, read back from the store."""
         people: list[Subscriber] = []
@@ -118,27 +92,8 @@ SIGN_UP = (("email", ANI), ("cakupan", "pilih"), ("kota", "Kota Kediri"), ("ring
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    server = make_server(lambda environ, start: [], "127.0.0.1", 0)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    env = {
-        "WARTA_HOME": str(tmp_path / "home"),
-        "WARTA_OUTBOX": str(tmp_path / "outbox"),
-        "WARTA_PUBLIC_URL": base,
-        "WARTA_SENDER": "Warta Pemilu <warta@warta.example>",
-    }
-    clock = FixedClock()
-    app = build_local(load_settings(env, cwd=tmp_path), clock=clock)
-    web = WebApp(app.subscriptions)
-    server.set_app(web)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield Site(base, app, web, tmp_path / "outbox", clock)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-        app.close()
+    with local_site(tmp_path) as served:
+        yield Site(served.base, served.app, served.web, served.outbox, served.clock)
 
 
 def link_in(message: EmailMessage, path: str) -> str:
