@@ -735,7 +735,7 @@ class SqliteStore:
         lease: timedelta | None = None,
     ) -> Claim:
         # A batch of one: the same IMMEDIATE transaction decides it.
-        return self.claim_sends(kind, key, [recipient_id], now=now, lease=lease)[recipient_id]
+        return self._claim("claim_send", kind, key, [recipient_id], now, lease)[recipient_id]
 
     def claim_sends(
         self,
@@ -746,13 +746,24 @@ class SqliteStore:
         now: datetime,
         lease: timedelta | None = None,
     ) -> dict[str, Claim]:
+        return self._claim("claim_sends", kind, key, recipient_ids, now, lease)
+
+    def _claim(
+        self,
+        op: str,
+        kind: str,
+        key: str,
+        recipient_ids: Sequence[str],
+        now: datetime,
+        lease: timedelta | None,
+    ) -> dict[str, Claim]:
         wanted = list(dict.fromkeys(recipient_ids))
         at = codecs.timestamp(now)
         expired_before = None if lease is None else codecs.timestamp(now - lease)
         claims: dict[str, Claim] = {}
         # One IMMEDIATE transaction for the whole batch: nobody writes between the
         # reads and the writes, so each line is decided exactly as claim_send would.
-        with self._write("claim_sends") as conn:
+        with self._write(op) as conn:
             found: dict[str, sqlite3.Row] = {}
             for chunk in _chunks(wanted, _MAX_PARAMS - 2):
                 rows = conn.execute(
@@ -790,11 +801,16 @@ class SqliteStore:
     def complete_sends(
         self, kind: str, key: str, message_ids: Mapping[str, str], *, now: datetime
     ) -> None:
+        self._complete("complete_sends", kind, key, message_ids, now)
+
+    def _complete(
+        self, op: str, kind: str, key: str, message_ids: Mapping[str, str], now: datetime
+    ) -> None:
         # An upsert, not a bare UPDATE: if the claim row vanished (released by
         # mistake, store restored) the message still went out, and recording it is
         # what keeps it from being sent twice.
         at = codecs.timestamp(now)
-        with self._write("complete_sends") as conn:
+        with self._write(op) as conn:
             conn.executemany(
                 """
                 INSERT INTO sends (kind, key, recipient_id, status, message_id, claimed_at,
@@ -812,7 +828,10 @@ class SqliteStore:
             )
 
     def release_sends(self, kind: str, key: str, recipient_ids: Sequence[str]) -> None:
-        with self._write("release_sends") as conn:
+        self._release("release_sends", kind, key, recipient_ids)
+
+    def _release(self, op: str, kind: str, key: str, recipient_ids: Sequence[str]) -> None:
+        with self._write(op) as conn:
             conn.executemany(
                 "DELETE FROM sends WHERE kind = ? AND key = ? AND recipient_id = ? AND status = ?",
                 [(kind, key, r, SendStatus.PENDING.value) for r in dict.fromkeys(recipient_ids)],
@@ -821,10 +840,10 @@ class SqliteStore:
     def complete_send(
         self, kind: str, key: str, recipient_id: str, *, message_id: str, now: datetime
     ) -> None:
-        self.complete_sends(kind, key, {recipient_id: message_id}, now=now)
+        self._complete("complete_send", kind, key, {recipient_id: message_id}, now)
 
     def release_send(self, kind: str, key: str, recipient_id: str) -> None:
-        self.release_sends(kind, key, [recipient_id])
+        self._release("release_send", kind, key, [recipient_id])
 
     def get_send(self, kind: str, key: str, recipient_id: str) -> SendRecord | None:
         with self._guard("get_send") as conn:

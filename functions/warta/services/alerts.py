@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
 
 from warta.config.settings import MAX_ALERT_BATCH
 from warta.core.chain import Chain, ChainMessage, Reason, Step, message_key
@@ -49,12 +50,15 @@ from warta.services.delivery import Delivery, Outcome, Recipient, message_id, ta
 from warta.services.lifecycle import Lifecycle
 from warta.services.sms import SMS_LIMIT, sms_text
 
+T = TypeVar("T")
+
 __all__ = [
     "SMS_LIMIT",
     "AlertPlan",
     "AlertReport",
     "Alerts",
     "Deadline",
+    "InTime",
     "batch_size_for",
     "sms_text",
 ]
@@ -121,6 +125,31 @@ class Deadline:
         """Whether the next official might not be done in time: less than RESERVE_SHARE of
         the total is left, or less than twice what the slowest official so far took."""
         return self.remaining() < max(self.total * RESERVE_SHARE, 2 * slowest)
+
+
+class InTime(Generic[T]):
+    """The recipients of a batch, one by one, while `deadline` leaves time for the next:
+    iterating stops before the first one that might not be done in time, and `rest`
+    holds those not reached (empty when all were). Without a deadline, all of them."""
+
+    def __init__(self, items: tuple[T, ...], deadline: Deadline | None) -> None:
+        self.items = items
+        self.deadline = deadline
+        self.rest: tuple[T, ...] = ()
+
+    def __iter__(self) -> Iterator[T]:
+        deadline = self.deadline
+        slowest = 0.0
+        for n, item in enumerate(self.items):
+            if deadline is None:
+                yield item
+                continue
+            if deadline.too_close(slowest):
+                self.rest = self.items[n:]
+                return
+            started = deadline.remaining()
+            yield item  # the caller sends to this one before the loop comes back here
+            slowest = max(slowest, started - deadline.remaining())
 
 
 @dataclass(slots=True)
@@ -329,20 +358,15 @@ class Alerts:
         self, batch: AlertBatch, story: Story, deadline: Deadline | None, report: AlertReport
     ) -> None:
         chain = _Rendered(self, self.lifecycle.of(story), "official")
-        slowest = 0.0
-        for n, official_id in enumerate(batch.official_ids):
-            if deadline is not None:
-                if deadline.too_close(slowest):
-                    report.remainder = replace(batch, official_ids=batch.official_ids[n:])
-                    return
-                started = deadline.remaining()
+        officials = InTime(batch.official_ids, deadline)
+        for official_id in officials:
             official = self.store.get_official(official_id)
             # An official may have left, or moved to another region, since the planning.
             if official and official.active and concerns(story.region, (official.region,)):
                 report.officials += 1
                 self._alert(official, chain, report)
-            if deadline is not None:
-                slowest = max(slowest, started - deadline.remaining())
+        if officials.rest:
+            report.remainder = replace(batch, official_ids=officials.rest)
 
     def _alert_subscribers(
         self, batch: AlertBatch, story: Story, deadline: Deadline | None, report: AlertReport
@@ -351,20 +375,15 @@ class Alerts:
         # Read again at send time: one may have left, changed their choices or been
         # suppressed since the planning, and only ACTIVE subscribers are ever mailed.
         found = self.store.get_subscribers(batch.subscriber_ids)
-        slowest = 0.0
-        for n, subscriber_id in enumerate(batch.subscriber_ids):
-            if deadline is not None:
-                if deadline.too_close(slowest):
-                    report.remainder = replace(batch, subscriber_ids=batch.subscriber_ids[n:])
-                    return
-                started = deadline.remaining()
+        subscribers = InTime(batch.subscriber_ids, deadline)
+        for subscriber_id in subscribers:
             subscriber = found.get(subscriber_id)
             if subscriber is not None and _wants_alert(subscriber, story):
                 report.subscribers += 1
                 to = Recipient(RecipientKind.SUBSCRIBER, subscriber.id, subscriber.email)
                 self._follow(chain, SUBSCRIBER_KIND, subscriber.id, report, "emails", to=to)
-            if deadline is not None:
-                slowest = max(slowest, started - deadline.remaining())
+        if subscribers.rest:
+            report.remainder = replace(batch, subscriber_ids=subscribers.rest)
 
     def finish(self, story_id: str, plan: str | None = None) -> bool:
         """Mark the story alerted if every batch of its latest planning is done (and that

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from warta.core.links import RecipientKind
 from warta.core.model import CorrectionBatch, Subscriber, SubscriberStatus
 from warta.core.ports import Renderer, Store
-from warta.services.alerts import Deadline
+from warta.services.alerts import Deadline, InTime
 from warta.services.compose import Edition, render_edition
 from warta.services.corrections import KIND, Correction, Corrections
 from warta.services.delivery import Delivery, Outcome, Recipient, message_id, tally
@@ -114,13 +114,8 @@ class CorrectionMail:
         # Read again at send time: one may have left or changed their choices meanwhile.
         found = self.store.get_subscribers(batch.subscriber_ids)
         segments: dict[str, frozenset[str]] = {}
-        slowest = 0.0
-        for n, subscriber_id in enumerate(batch.subscriber_ids):
-            if deadline is not None:
-                if deadline.too_close(slowest):
-                    report.remainder = replace(batch, subscriber_ids=batch.subscriber_ids[n:])
-                    break
-                started = deadline.remaining()
+        subscribers = InTime(batch.subscriber_ids, deadline)
+        for subscriber_id in subscribers:
             subscriber = found.get(subscriber_id)
             if (
                 subscriber is not None
@@ -133,8 +128,8 @@ class CorrectionMail:
                 else:
                     edition = edition or self.render(correction)
                     tally(report, self._email(subscriber, correction, edition))
-            if deadline is not None:
-                slowest = max(slowest, started - deadline.remaining())
+        if subscribers.rest:
+            report.remainder = replace(batch, subscriber_ids=subscribers.rest)
         if batch.plan and report.complete:
             now = self.delivery.clock.now()
             key = f"{batch.story_id}:{batch.plan}"

@@ -18,6 +18,7 @@ from warta.services.alerts import (
     SMS_LIMIT,
     Alerts,
     Deadline,
+    InTime,
     batch_size_for,
     sms_text,
 )
@@ -441,3 +442,17 @@ def test_a_subscriber_batch_out_of_time_hands_back_its_rest(
     assert report.remainder.official_ids == ()
     assert report.remainder.subscriber_ids == batch.subscriber_ids[1:]
     assert report.subscribers == 1
+
+
+def test_in_time_walks_every_recipient_without_a_deadline_and_stops_in_time_with_one() -> None:
+    everyone = InTime(("a", "b", "c"), None)
+    assert list(everyone) == ["a", "b", "c"]
+    assert everyone.rest == ()
+
+    # 60 s in all; "a" takes 5 s and "b" 15 s. With 25 s left, more than a third of the
+    # total but less than twice the slowest so far (30 s), "c" and "d" are left over.
+    # Each recipient reads the time thrice: the check, its start and its end.
+    left = iter([60.0, 60.0, 55.0, 55.0, 55.0, 40.0, 25.0])
+    walk = InTime(("a", "b", "c", "d"), Deadline(total=60.0, remaining=lambda: next(left)))
+    assert list(walk) == ["a", "b"]
+    assert walk.rest == ("c", "d")
