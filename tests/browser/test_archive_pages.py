@@ -153,15 +153,17 @@ def walk(browser: Any, start: str, shots: Path, prefix: str) -> None:
     assert page.locator("h1").inner_text() == "Arsip harian berita dan klarifikasi pemilu"
     read_page(page, shots, f"{prefix}-1-arsip")
 
-    page.get_by_role("link", name="Sabtu, 28 November 2026").click()
-    page.wait_for_load_state()
+    # Each step waits for the load its action starts (expect_navigation), not for the
+    # page already loaded, which would let an assertion read the page before.
+    with page.expect_navigation():
+        page.get_by_role("link", name="Sabtu, 28 November 2026").click()
     assert page.locator("h2").first.inner_text() == f"Fakta: {FACT}"
     text = page.locator("main").inner_text()
     assert text.index(FACT) < text.index("Klaim yang beredar (HOAKS):") < text.index(HOSTILE)
     read_page(page, shots, f"{prefix}-2-hari")
 
-    page.get_by_role("link", name=f"Fakta: {FACT}").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("link", name=f"Fakta: {FACT}").click()
     assert page.locator("h1").inner_text() == f"Fakta: {FACT}"
     review = json.loads(page.locator('script[type="application/ld+json"]').text_content())
     assert review["@type"] == "ClaimReview"

@@ -209,8 +209,10 @@ def test_sign_up_confirm_choose_and_unsubscribe_in_a_browser(
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "kota"
     page.keyboard.type("Kota Kediri")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    # Each step waits for the load its action starts (expect_navigation), not for the
+    # page already loaded, which would let an assertion read the page before.
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.locator("h1").inner_text() == "Periksa kotak masuk Anda"
     check_and_shoot(page, shots, "02-periksa-kotak-masuk")
     assert site.me().status is SubscriberStatus.PENDING
@@ -220,24 +222,24 @@ def test_sign_up_confirm_choose_and_unsubscribe_in_a_browser(
     page.goto(link_in(confirmation, "/confirm"))
     check_and_shoot(page, shots, "03-konfirmasi")
     assert site.me().status is SubscriberStatus.PENDING
-    page.get_by_role("button", name="Ya, saya ingin berlangganan").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ya, saya ingin berlangganan").click()
     assert "langganan Anda aktif" in page.locator("h1").inner_text()
     check_and_shoot(page, shots, "04-aktif")
     assert site.me().status is SubscriberStatus.ACTIVE
     assert site.me().regions == ("35.71",)
 
     # Regions and hour.
-    page.get_by_role("link", name="Atur wilayah dan jam ringkasan").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Atur wilayah dan jam ringkasan").click()
     assert page.get_by_role("checkbox", name="Kota Kediri").is_checked()
     page.get_by_role("checkbox", name="Jawa Timur").check()
     page.get_by_role("checkbox", name="Kota Kediri").uncheck()
     page.get_by_label("Kabupaten/kota").fill("Kabupaten Sleman")
     page.get_by_label("Jam ringkasan dikirim").select_option("19")
     check_and_shoot(page, shots, "05-atur-langganan")
-    page.get_by_role("button", name="Simpan pilihan").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Simpan pilihan").click()
     assert page.get_by_role("status").inner_text() == "Pilihan Anda sudah disimpan."
     check_and_shoot(page, shots, "06-tersimpan")
     chosen = site.me()
@@ -257,8 +259,8 @@ def test_sign_up_confirm_choose_and_unsubscribe_in_a_browser(
     page.goto(str(digest["List-Unsubscribe"]).strip("<>"))
     check_and_shoot(page, shots, "08-berhenti")
     assert site.me().status is SubscriberStatus.ACTIVE
-    page.get_by_role("button", name="Berhenti berlangganan").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Berhenti berlangganan").click()
     assert "berhenti berlangganan" in page.locator("h1").inner_text()
     check_and_shoot(page, shots, "09-selesai")
     assert site.me() == replace(
