@@ -600,7 +600,8 @@ def test_subscriber_added_while_paging_causes_no_repeat(store: Store) -> None:
 
 
 def due_ids(store: Store, zone: str, hour: int, limit: int = 10) -> list[str]:
-    return ids(all_pages(lambda c: store.subscribers_due(zone, hour, cursor=c, limit=limit)))
+    pages = all_pages(lambda c: store.subscriber_ids_due(zone, hour, cursor=c, limit=limit))
+    return [subscriber_id for page in pages for subscriber_id in page]
 
 
 def test_each_subscriber_is_due_only_at_their_own_zone_and_hour(store: Store) -> None:
@@ -645,12 +646,12 @@ def test_a_subscriber_who_changes_hour_zone_or_status_moves_with_it(store: Store
     assert due_ids(store, "Asia/Jakarta", 6) == []
 
 
-def test_subscribers_due_come_in_pages_covering_everyone_once(store: Store) -> None:
+def test_subscriber_ids_due_come_in_pages_covering_everyone_once(store: Store) -> None:
     for n in range(25):
         store.put_subscriber(make_subscriber(f"sub-{n:03d}", regions=("73",), digest_hour=7))
         store.put_subscriber(make_subscriber(f"sub-x{n:03d}", regions=("73",)))  # 06:00
-    first = store.subscribers_due("Asia/Makassar", 7, limit=10)
-    assert len(first.items) == 10
+    first = store.subscriber_ids_due("Asia/Makassar", 7, limit=10)
+    assert first.items == tuple(f"sub-{n:03d}" for n in range(10))
     assert first.cursor is not None
 
     got = due_ids(store, "Asia/Makassar", 7, limit=10)
@@ -1013,6 +1014,37 @@ def test_batch_completions_and_releases_are_read_back_line_by_line(store: Store)
     again = store.claim_sends("digest", "2024-02-14", BATCH, now=T0 + timedelta(minutes=2))
     assert [r for r, c in again.items() if c is Claim.DONE] == BATCH[:120]
     assert [r for r, c in again.items() if c is Claim.NEW] == BATCH[120:]
+
+
+def test_a_completed_line_keeps_its_note_until_completed_again_without_one(
+    store: Store,
+) -> None:
+    store.claim_sends("digest", "d", ["a", "b", "c"], now=T0)
+    store.complete_sends(
+        "digest", "d", {"a": "m-a", "b": "m-b"}, now=T0, notes={"a": "segmen-1", "c": "x"}
+    )
+
+    a, b = store.get_send("digest", "d", "a"), store.get_send("digest", "d", "b")
+    assert a is not None and (a.status, a.message_id, a.note) == (
+        SendStatus.SENT,
+        "m-a",
+        "segmen-1",
+    )
+    assert b is not None and b.note is None
+    c = store.get_send("digest", "d", "c")  # a note alone completes nothing
+    assert c is not None and (c.status, c.note) == (SendStatus.PENDING, None)
+    assert store.claim_sends("digest", "d", ["a", "c"], now=T0) == {
+        "a": Claim.DONE,
+        "c": Claim.HELD,
+    }
+
+    store.complete_send("digest", "d", "a", message_id="m-a2", now=T0)
+    again = store.get_send("digest", "d", "a")
+    assert again is not None and (again.message_id, again.note) == ("m-a2", None)
+    store.complete_sends("digest", "d", {"b": "m-b2"}, now=T0, notes={"b": "segmen-2"})
+    store.complete_sends("digest", "d", {"b": "m-b3"}, now=T0)
+    last = store.get_send("digest", "d", "b")
+    assert last is not None and (last.message_id, last.note) == ("m-b3", None)
 
 
 def test_completing_a_batch_without_claims_still_records_it(store: Store) -> None:

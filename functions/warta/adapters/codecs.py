@@ -110,7 +110,9 @@ def profile_to_json(subscriber: Subscriber) -> str:
 
 def profile_from_json(text: str | None) -> dict[str, Any]:
     """The keyword arguments of Subscriber that profile_to_json wrote (defaults left out)."""
-    data = json.loads(text) if text else {}
+    if not text or text == "{}":
+        return {}  # every choice at its default: most subscribers
+    data = json.loads(text)
     if not isinstance(data, dict):
         raise StoreError("a subscriber's profile is not a JSON object")
     fields: dict[str, Any] = {}
@@ -155,6 +157,14 @@ def to_page(rows: Sequence[_L], limit: int) -> Page[_L]:
         kept = rows[:limit]
         return Page(items=tuple(kept), cursor=encode_cursor(kept[-1].id))
     return Page(items=tuple(rows), cursor=None)
+
+
+def to_id_page(ids: Sequence[str], limit: int) -> Page[str]:
+    """to_page of ids alone."""
+    if len(ids) > limit:
+        kept = ids[:limit]
+        return Page(items=tuple(kept), cursor=encode_cursor(kept[-1]))
+    return Page(items=tuple(ids), cursor=None)
 
 
 def encode_cursor(last_id: str) -> str:

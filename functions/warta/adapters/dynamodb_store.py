@@ -354,6 +354,7 @@ def _send_from_row(row: Mapping[str, Any]) -> SendRecord:
         message_id=_str_or_none(row, "message_id"),
         claimed_at=_dt_or_none(row, "claimed_at"),
         sent_at=_dt_or_none(row, "sent_at"),
+        note=_str_or_none(row, "note"),
     )
 
 
@@ -650,14 +651,20 @@ class DynamoDbStore:
         rows = self._index_page("subscribers_page", partition, _subscriber_key, cursor, limit)
         return codecs.to_page([_subscriber_from_row(r) for r in rows], limit)
 
-    def subscribers_due(
+    def subscriber_ids_due(
         self, zone: str, hour: int, *, cursor: str | None = None, limit: int = 100
-    ) -> Page[Subscriber]:
+    ) -> Page[str]:
         partition = _DIGEST + slot_name(zone, hour)
         rows = self._index_page(
-            "subscribers_due", partition, _subscriber_key, cursor, limit, index=GSI1
+            "subscriber_ids_due",
+            partition,
+            _subscriber_key,
+            cursor,
+            limit,
+            index=GSI1,
+            projection=("id",),
         )
-        return codecs.to_page([_subscriber_from_row(r) for r in rows], limit)
+        return codecs.to_id_page([_str(r, "id") for r in rows], limit)
 
     def index_digest_slots(self, page_size: int = 100) -> int:
         """Give each active subscriber row that lacks them the gsi1 keys of its digest slot;
@@ -744,9 +751,11 @@ class DynamoDbStore:
         limit: int,
         *,
         index: str = GSI2,
+        projection: tuple[str, ...] = (),
     ) -> list[dict[str, Any]]:
         """Up to limit + 1 rows of one partition of an index (gsi2 unless told), after the
-        cursor's id (every such index sorts by id)."""
+        cursor's id (every such index sorts by id); only the `projection` attributes of
+        each row when named."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
         index_pk, index_sk = (GSI1_PK, GSI1_SK) if index == GSI1 else (GSI2_PK, GSI2_SK)
@@ -760,13 +769,17 @@ class DynamoDbStore:
         # One row more than asked tells whether a next page exists, so the last page
         # comes back with cursor None instead of an empty extra page.
         while len(rows) <= limit:
-            extra = {} if start is None else {"ExclusiveStartKey": start}
+            extra: dict[str, Any] = {} if start is None else {"ExclusiveStartKey": start}
+            names = {"#pk": index_pk}
+            if projection:
+                names.update((f"#p{n}", name) for n, name in enumerate(projection))
+                extra["ProjectionExpression"] = ",".join(f"#p{n}" for n in range(len(projection)))
             response = self._call(
                 op,
                 "query",
                 IndexName=index,
                 KeyConditionExpression="#pk = :pk",
-                ExpressionAttributeNames={"#pk": index_pk},
+                ExpressionAttributeNames=names,
                 ExpressionAttributeValues={":pk": _s(partition)},
                 Limit=limit + 1 - len(rows),
                 **extra,
@@ -945,7 +958,13 @@ class DynamoDbStore:
         return found
 
     def complete_sends(
-        self, kind: str, key: str, message_ids: Mapping[str, str], *, now: datetime
+        self,
+        kind: str,
+        key: str,
+        message_ids: Mapping[str, str],
+        *,
+        now: datetime,
+        notes: Mapping[str, str] | None = None,
     ) -> None:
         """Completions of a batch in BatchWriteItem calls of 25 rows.
 
@@ -955,24 +974,23 @@ class DynamoDbStore:
         """
         at = _s(codecs.timestamp(now))
         ttl = _n(_epoch(now + self.send_retention))
-        puts = [
-            {
-                "PutRequest": {
-                    "Item": {
-                        **_send_key(kind, key, recipient_id),
-                        "kind": _s(kind),
-                        "key": _s(key),
-                        "recipient_id": _s(recipient_id),
-                        "status": _s(SendStatus.SENT.value),
-                        "message_id": _s(message_id),
-                        "claimed_at": at,
-                        "sent_at": at,
-                        TTL_ATTRIBUTE: ttl,
-                    }
-                }
+        notes = notes or {}
+        puts = []
+        for recipient_id, message_id in message_ids.items():
+            item = {
+                **_send_key(kind, key, recipient_id),
+                "kind": _s(kind),
+                "key": _s(key),
+                "recipient_id": _s(recipient_id),
+                "status": _s(SendStatus.SENT.value),
+                "message_id": _s(message_id),
+                "claimed_at": at,
+                "sent_at": at,
+                TTL_ATTRIBUTE: ttl,
             }
-            for recipient_id, message_id in message_ids.items()
-        ]
+            if recipient_id in notes:
+                item["note"] = _s(notes[recipient_id])
+            puts.append({"PutRequest": {"Item": item}})
         for start in range(0, len(puts), BATCH_WRITE_ITEMS):
             request = {self.table_name: puts[start : start + BATCH_WRITE_ITEMS]}
             self._batch("complete_sends", "batch_write_item", request, "UnprocessedItems")
@@ -1005,7 +1023,7 @@ class DynamoDbStore:
             UpdateExpression=(
                 "SET #kind = :kind, #key = :key, #rcpt = :rcpt, #status = :sent,"
                 " #mid = :mid, #sent = :at, #claimed = if_not_exists(#claimed, :at),"
-                " #ttl = :ttl"
+                " #ttl = :ttl REMOVE #note"
             ),
             ExpressionAttributeNames={
                 "#kind": "kind",
@@ -1016,6 +1034,7 @@ class DynamoDbStore:
                 "#sent": "sent_at",
                 "#claimed": "claimed_at",
                 "#ttl": TTL_ATTRIBUTE,
+                "#note": "note",
             },
             ExpressionAttributeValues={
                 ":kind": _s(kind),

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 
@@ -181,6 +182,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX IF NOT EXISTS subscribers_by_slot ON subscribers (digest_slot, id)"
         " WHERE digest_slot IS NOT NULL",
     ),
+    # 8: a note kept with a completed ledger line (a digest's selection of stories).
+    ("ALTER TABLE sends ADD COLUMN note TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -234,14 +237,27 @@ def _slot_of_row(status: str, regions: str, profile: str | None) -> str | None:
 DIGEST_SLOT_FUNCTION = "warta_digest_slot"
 
 
+_STATUSES = {s.value: s for s in SubscriberStatus}
+
+
+@lru_cache(maxsize=4096)
+def _regions(text: str) -> tuple[str, ...]:
+    # Subscribers share a few thousand choices of regions at most: each list is decoded once.
+    return tuple(json.loads(text))
+
+
 def _subscriber_from_row(row: sqlite3.Row) -> Subscriber:
+    # A digest batch reads a hundred of these: each field is looked up once, and the
+    # status, the regions and an empty profile without the general decoding.
+    status = row["status"]
+    created_at = row["created_at"]
     return Subscriber(
         id=row["id"],
         email=row["email"],
-        status=SubscriberStatus(row["status"]),
-        regions=tuple(json.loads(row["regions"])),
+        status=_STATUSES.get(status) or SubscriberStatus(status),
+        regions=_regions(row["regions"]),
         name=row["name"],
-        created_at=_dt_or_none(row["created_at"]),
+        created_at=None if created_at is None else codecs.from_timestamp(created_at),
         **codecs.profile_from_json(row["profile"]),
     )
 
@@ -268,6 +284,7 @@ def _send_from_row(row: sqlite3.Row) -> SendRecord:
         message_id=row["message_id"],
         claimed_at=_dt_or_none(row["claimed_at"]),
         sent_at=_dt_or_none(row["sent_at"]),
+        note=row["note"],
     )
 
 
@@ -651,17 +668,18 @@ class SqliteStore:
         )
         return codecs.to_page([_subscriber_from_row(r) for r in rows], limit)
 
-    def subscribers_due(
+    def subscriber_ids_due(
         self, zone: str, hour: int, *, cursor: str | None = None, limit: int = 100
-    ) -> Page[Subscriber]:
+    ) -> Page[str]:
+        # Only the id: the index (digest_slot, id) answers it without reading the rows.
         rows = self._page(
-            "subscribers_due",
-            "SELECT * FROM subscribers WHERE digest_slot = ? AND id > ? ORDER BY id LIMIT ?",
+            "subscriber_ids_due",
+            "SELECT id FROM subscribers WHERE digest_slot = ? AND id > ? ORDER BY id LIMIT ?",
             slot_name(zone, hour),
             cursor,
             limit,
         )
-        return codecs.to_page([_subscriber_from_row(r) for r in rows], limit)
+        return codecs.to_id_page([r[0] for r in rows], limit)
 
     def put_official(self, official: Official) -> None:
         with self._write("put_official") as conn:
@@ -799,30 +817,44 @@ class SqliteStore:
         return claims
 
     def complete_sends(
-        self, kind: str, key: str, message_ids: Mapping[str, str], *, now: datetime
+        self,
+        kind: str,
+        key: str,
+        message_ids: Mapping[str, str],
+        *,
+        now: datetime,
+        notes: Mapping[str, str] | None = None,
     ) -> None:
-        self._complete("complete_sends", kind, key, message_ids, now)
+        self._complete("complete_sends", kind, key, message_ids, now, notes or {})
 
     def _complete(
-        self, op: str, kind: str, key: str, message_ids: Mapping[str, str], now: datetime
+        self,
+        op: str,
+        kind: str,
+        key: str,
+        message_ids: Mapping[str, str],
+        now: datetime,
+        notes: Mapping[str, str],
     ) -> None:
         # An upsert, not a bare UPDATE: if the claim row vanished (released by
         # mistake, store restored) the message still went out, and recording it is
         # what keeps it from being sent twice.
         at = codecs.timestamp(now)
+        sent = SendStatus.SENT.value
         with self._write(op) as conn:
             conn.executemany(
                 """
                 INSERT INTO sends (kind, key, recipient_id, status, message_id, claimed_at,
-                                   sent_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                                   sent_at, note)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (kind, key, recipient_id) DO UPDATE SET
                     status = excluded.status,
                     message_id = excluded.message_id,
-                    sent_at = excluded.sent_at
+                    sent_at = excluded.sent_at,
+                    note = excluded.note
                 """,
                 [
-                    (kind, key, recipient_id, SendStatus.SENT.value, message_id, at, at)
+                    (kind, key, recipient_id, sent, message_id, at, at, notes.get(recipient_id))
                     for recipient_id, message_id in message_ids.items()
                 ],
             )
@@ -840,7 +872,7 @@ class SqliteStore:
     def complete_send(
         self, kind: str, key: str, recipient_id: str, *, message_id: str, now: datetime
     ) -> None:
-        self._complete("complete_send", kind, key, {recipient_id: message_id}, now)
+        self._complete("complete_send", kind, key, {recipient_id: message_id}, now, {})
 
     def release_send(self, kind: str, key: str, recipient_id: str) -> None:
         self._release("release_send", kind, key, [recipient_id])

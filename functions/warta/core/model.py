@@ -282,6 +282,9 @@ class SendRecord:
     message_id: str | None = None
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
+    note: str | None = None
+    """A few words kept with a completed line by its sender: for a digest, the name of the
+    selection of stories it held (services.corrections)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,12 +165,13 @@ class Store(Protocol):
         """One page of subscribers with that status, in a stable order."""
         ...
 
-    def subscribers_due(
+    def subscriber_ids_due(
         self, zone: str, hour: int, *, cursor: str | None = None, limit: int = 100
-    ) -> Page[Subscriber]:
-        """One page, in a stable order, of the active subscribers who want the digest at
-        that local hour in that zone (core.slots.digest_slot), read through an index of
-        their own: planning one hour never reads the other subscribers."""
+    ) -> Page[str]:
+        """One page, in a stable order, of the ids of the active subscribers who want the
+        digest at that local hour in that zone (core.slots.digest_slot), read through an
+        index of their own: planning one hour never reads the other subscribers, nor more
+        of these than their ids (the sender reads each batch's subscribers as it sends)."""
         ...
 
     def put_official(self, official: Official) -> None: ...
@@ -238,9 +239,16 @@ class Store(Protocol):
         ...
 
     def complete_sends(
-        self, kind: str, key: str, message_ids: Mapping[str, str], *, now: datetime
+        self,
+        kind: str,
+        key: str,
+        message_ids: Mapping[str, str],
+        *,
+        now: datetime,
+        notes: Mapping[str, str] | None = None,
     ) -> None:
-        """complete_send for each recipient (key of `message_ids`), batched."""
+        """complete_send for each recipient (key of `message_ids`), batched; a recipient in
+        `notes` has that note kept with their line (SendRecord.note), the others none."""
         ...
 
     def release_sends(self, kind: str, key: str, recipient_ids: Sequence[str]) -> None:

@@ -6,11 +6,13 @@ new clarification's claim matches it (`rebuts`). Ingest records the
 correction once (`record`), keeping the clarification as it stood then, and
 asks for it to be sent.
 
-Who received which story is recorded by the digest sender (`record_received`):
-for each edition, one note per distinct set of stories sent (a segment,
-named by a hash of its story ids) and one ledger line per recipient naming
-their segment. A correction goes to exactly the subscribers whose line names a
-segment holding the story.
+Who received which story is recorded by the digest sender: for each edition,
+one note per distinct set of stories sent (a segment, named by a hash of its
+story ids, `segment`), and each recipient's digest line in the sent ledger
+keeps the name of their segment (SendRecord.note), written with its
+completion. A correction goes to exactly the subscribers whose line names a
+segment holding the story. (Lines of their own, RECEIVED_KIND, name it for
+digests recorded apart from their ledger line: `record_received`.)
 
 How, each subscriber's choices decide: one who takes urgent clarifications as
 they come (Subscriber.urgent), or no longer takes the digest, gets one short
@@ -47,8 +49,11 @@ NOTE_KIND = "correction-note"
 """The correction of a story (key: its id): the clarification as it stood, and when."""
 LOG_KIND = "correction-log"
 """The stories corrected on a Jakarta day (key: the day), in order: what digests look up."""
+DIGEST_KIND = "digest"
+"""Sent-ledger kind of a digest (key: the day), whose note names the recipient's segment."""
 RECEIVED_KIND = "digest-stories"
-"""Which stories one recipient's digest of a day held (key: the day): their segment's name."""
+"""Which stories one recipient's digest of a day held (key: the day), for a digest whose own
+line names no segment: their segment's name as the line's message id."""
 SEGMENT_KIND = "digest-segment"
 """The story ids of one segment of an edition (key: "<day>:<segment>")."""
 
@@ -161,42 +166,43 @@ class Corrections:
         return list(found.values())
 
     # -- who received what -----------------------------------------------------------------
+    def segment(self, day: date, story_ids: Sequence[str], *, now: datetime) -> str:
+        """The name of the segment of `day` holding these stories, its note written (once by
+        this instance): what a digest's line notes when it holds them."""
+        segment = segment_name(story_ids)
+        key = f"{day.isoformat()}:{segment}"
+        if key not in self._noted:
+            notes.put_note(self.store, SEGMENT_KIND, key, " ".join(story_ids), now=now)
+            if len(self._noted) >= NOTED_KEPT:
+                self._noted.clear()
+            self._noted.add(key)
+        return segment
+
     def record_received(
         self, day: date, story_ids: Sequence[str], subscriber_ids: Sequence[str], *, now: datetime
     ) -> None:
-        """Record that these subscribers' digest of `day` held these stories."""
-        self.record_all_received(day, {tuple(story_ids): subscriber_ids}, now=now)
-
-    def record_all_received(
-        self, day: date, received: Mapping[tuple[str, ...], Sequence[str]], *, now: datetime
-    ) -> None:
-        """record_received for each set of stories and its subscribers (a digest batch's):
-        each segment's note written once by this instance, every subscriber's line in one
-        batched write, so the cost per recipient is a line, not a transaction."""
-        lines: dict[str, str] = {}
-        for story_ids, subscriber_ids in received.items():
-            if not story_ids or not subscriber_ids:
-                continue
-            segment = segment_name(story_ids)
-            key = f"{day.isoformat()}:{segment}"
-            if key not in self._noted:
-                notes.put_note(self.store, SEGMENT_KIND, key, " ".join(story_ids), now=now)
-                if len(self._noted) >= NOTED_KEPT:
-                    self._noted.clear()
-                self._noted.add(key)
-            lines.update((s, segment) for s in subscriber_ids)
-        if lines:
-            self.store.complete_sends(RECEIVED_KIND, day.isoformat(), lines, now=now)
+        """Record that these subscribers' digest of `day` held these stories, apart from their
+        digest lines (a digest sent without them, or by a Warta whose lines kept no note)."""
+        if not story_ids or not subscriber_ids:
+            return
+        segment = self.segment(day, story_ids, now=now)
+        lines = dict.fromkeys(subscriber_ids, segment)
+        self.store.complete_sends(RECEIVED_KIND, day.isoformat(), lines, now=now)
 
     def received(
         self, subscriber_id: str, story: Story, segments: dict[str, frozenset[str]]
     ) -> bool:
         """Whether the subscriber's digest of the story's day held it (`segments` caches the
         segments read so far)."""
-        line = self.store.get_send(RECEIVED_KIND, story.day.isoformat(), subscriber_id)
-        if line is None or line.status is not SendStatus.SENT or not line.message_id:
-            return False
-        key = f"{story.day.isoformat()}:{line.message_id}"
+        day = story.day.isoformat()
+        line = self.store.get_send(DIGEST_KIND, day, subscriber_id)
+        segment = line.note if line is not None and line.status is SendStatus.SENT else None
+        if not segment:
+            line = self.store.get_send(RECEIVED_KIND, day, subscriber_id)
+            if line is None or line.status is not SendStatus.SENT or not line.message_id:
+                return False
+            segment = line.message_id
+        key = f"{day}:{segment}"
         if key not in segments:
             text = notes.get_note(self.store, SEGMENT_KIND, key) or ""
             segments[key] = frozenset(text.split())
@@ -210,11 +216,15 @@ class Corrections:
         return subscriber.urgent or not subscriber.digest
 
     def owed_in_digest(
-        self, subscribers: Sequence[Subscriber], now: datetime
+        self,
+        subscribers: Sequence[Subscriber],
+        now: datetime,
+        open_corrections: Sequence[Correction] | None = None,
     ) -> Mapping[str, tuple[Correction, ...]]:
         """The corrections each of these subscribers (who take them in the digest) is owed:
-        stories they received that were clarified since, not yet corrected for them."""
-        corrections = self.open_corrections(now)
+        stories they received that were clarified since, not yet corrected for them, among
+        `open_corrections` (read now unless given)."""
+        corrections = self.open_corrections(now) if open_corrections is None else open_corrections
         if not corrections:
             return {}
         owed: dict[str, tuple[Correction, ...]] = {}

@@ -28,9 +28,11 @@ Many recipients at once (`emails`: a digest batch) are claimed together, one
 claim_sends for every line, and sent one by one; their completions are written
 together every COMPLETE_AFTER messages, at least every COMPLETE_EVERY, and at
 the end, and the claims of failed sends are given back together. That widens
-the window above from one message to the completions not yet written, 25
-messages or a second of sends at most, each sent again under the same
-Message-ID. Claims made together age together: once half the
+the window above from one message to the completions not yet written: a
+second of sends at most (a few dozen at a provider's pace), and never more
+than COMPLETE_AFTER (a digest batch, when its mailer is faster than that),
+each sent again under the same Message-ID. A letter's note (a digest's
+selection of stories) is written with its completion, in the same write. Claims made together age together: once half the
 lease has gone by, what was sent is completed and the claims not yet used are
 given back and claimed anew, so no claim runs out, and no other sender takes a
 line over, while its message waits its turn or its completion.
@@ -64,10 +66,12 @@ logger = logging.getLogger(__name__)
 
 COMPLETE_EVERY = timedelta(seconds=1)
 """How long, at most, sent messages of a batch wait for their completions to be written."""
-COMPLETE_AFTER = 25
+COMPLETE_AFTER = 100
 """How many sent messages of a batch, at most, wait for their completions together: what
 a sender that dies may send again, however fast its mailer (the outbox writes a hundred
-in a fraction of a second)."""
+in a fraction of a second). As many as a digest batch (WARTA_BATCH_SIZE's default): at
+that speed a batch's completions are one write, where each write costs as much as
+sending dozens of messages; at a provider's pace COMPLETE_EVERY comes first."""
 WIRES_KEPT = 128
 """Editions kept built as bytes (a digest day has one per selection of its stories)."""
 
@@ -165,6 +169,8 @@ class Letter(NamedTuple):
     to: Recipient
     references: tuple[str, ...] = ()
     """The Message-IDs of the messages this one follows, oldest first (compose.build_message)."""
+    note: str | None = None
+    """Kept with the ledger line once sent (SendRecord.note)."""
 
 
 @dataclass(slots=True)
@@ -182,6 +188,8 @@ class _Claims:
     """Lines whose claim was taken over from a sender that died: a duplicate is possible."""
     sent: dict[str, str] = field(default_factory=dict)
     """Sent and not yet completed: the provider's message id of each."""
+    notes: dict[str, str] = field(default_factory=dict)
+    """The notes of the lines in `sent` that have one."""
     completed_at: datetime | None = None
     failed: list[str] = field(default_factory=list)
 
@@ -232,15 +240,15 @@ class _Claims:
         )
 
     def complete(self, now: datetime) -> None:
-        sent = self.sent
-        if len(sent) == 1:
+        sent, notes = self.sent, self.notes
+        if len(sent) == 1 and not notes:
             ((recipient_id, message_id),) = sent.items()
             self.store.complete_send(
                 self.kind, self.key, recipient_id, message_id=message_id, now=now
             )
         elif sent:
-            self.store.complete_sends(self.kind, self.key, sent, now=now)
-        self.sent = {}
+            self.store.complete_sends(self.kind, self.key, sent, now=now, notes=notes or None)
+        self.sent, self.notes = {}, {}
         self.completed_at = now
 
     def close(self, unsent: list[str], now: datetime) -> None:
@@ -277,10 +285,15 @@ class Delivery:
         self.notifier = notifier
         # Built once per edition and kind: a batch of a digest, or the next one, reuses it.
         self._wire = lru_cache(maxsize=WIRES_KEPT)(self._build_wire)
+        self._urls: dict[RecipientKind, links.UnsubscribeUrls] = {}
 
     def unsubscribe_url(self, kind: RecipientKind, recipient_id: str) -> str:
-        link = links.unsubscribe_link(self.letterhead.secret, kind, recipient_id)
-        return links.unsubscribe_url(self.letterhead.public_url, link)
+        urls = self._urls.get(kind)
+        if urls is None:
+            urls = self._urls[kind] = links.UnsubscribeUrls(
+                self.letterhead.secret, self.letterhead.public_url, kind
+            )
+        return urls(recipient_id)
 
     def email(
         self,
@@ -366,6 +379,8 @@ class Delivery:
             claims.failed.append(to.id)
             raise
         claims.sent[to.id] = message_id
+        if letter.note is not None:
+            claims.notes[to.id] = letter.note
         return Outcome.RESUMED if to.id in claims.resumed else Outcome.SENT
 
     def _build_wire(self, edition: Edition, kind: str) -> Wire:

@@ -11,7 +11,9 @@ day's stories at most once a minute and keeps the digest of each selection of
 them, known by the version of those stories (services.editions), and Delivery
 keeps each built as bytes, so the thousands of batches of an edition render and
 build a few dozen digests between them. The batch's recipients are then claimed
-in the sent ledger together and sent one message each (Delivery.emails).
+in the sent ledger together and sent one message each (Delivery.emails); each
+recipient's line, completed, names the selection of stories their digest held
+(services.corrections), so who received what costs no write of its own.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 
 from warta.core.links import RecipientKind
@@ -28,11 +30,17 @@ from warta.core.ports import Renderer, Store
 from warta.core.regions import wanted
 from warta.core.slots import Slot, edition_slots
 from warta.services.compose import Edition, render_edition
-from warta.services.corrections import Correction, Corrections
+from warta.services.corrections import DIGEST_KIND, Correction, Corrections
 from warta.services.delivery import Delivery, Letter, Outcome, Recipient, message_id, tally
-from warta.services.editions import EDITIONS_KEPT, DayStories, Lru, StoryVersions
+from warta.services.editions import (
+    EDITIONS_KEPT,
+    STORIES_FRESH,
+    DayStories,
+    Lru,
+    StoryVersions,
+)
 
-KIND = "digest"
+KIND = DIGEST_KIND
 BATCH_DONE = "digest-batch"
 """Sent-ledger kind that marks one batch of one planning of an edition as sent."""
 
@@ -88,6 +96,9 @@ class Digest:
         # they get; by those stories, their digest (selections that get the same share it).
         self._selections: Lru[tuple[int, tuple[str, ...]], tuple[str, ...]] = Lru(EDITIONS_KEPT)
         self._editions: Lru[tuple[int, tuple[str, ...]], Edition] = Lru(EDITIONS_KEPT)
+        self._open: tuple[list[Correction], datetime] | None = None
+        """The open corrections as last read, and when: read again after STORIES_FRESH, as
+        the day's stories are."""
 
     def plan_slot(self, slot: Slot, plan: str = "") -> Iterator[DigestBatch]:
         """The recipients of one slot of an edition (core.slots), in batches, streamed page by
@@ -95,11 +106,11 @@ class Digest:
         cursor: str | None = None
         number = 0
         while True:
-            page = self.store.subscribers_due(
+            page = self.store.subscriber_ids_due(
                 slot.zone, slot.hour, cursor=cursor, limit=self.batch_size
             )
             if page.items:
-                yield DigestBatch(slot.edition, tuple(s.id for s in page.items), number, plan)
+                yield DigestBatch(slot.edition, page.items, number, plan)
                 number += 1
             cursor = page.cursor
             if cursor is None:
@@ -145,8 +156,6 @@ class Digest:
             segments[tuple(sorted(subscriber.regions))].append(subscriber)
         owed = self._owed_corrections(segments)
         letters: list[Letter] = []
-        held: list[tuple[str, ...]] = []
-        """The stories of each letter, in the order of `letters`."""
         for regions, subscribers in segments.items():
             chosen = self._selections.get(
                 (stories.version, regions), partial(self._select, stories, regions)
@@ -159,19 +168,22 @@ class Digest:
             edition = self._editions.get(
                 (stories.version, chosen), partial(self._render, batch.day, stories, chosen)
             )
+            # Kept with each line: the corrections of these stories find who received them.
+            note = None
+            if self.corrections is not None:
+                note = self.corrections.segment(batch.day, chosen, now=self.delivery.clock.now())
             for s in subscribers:
                 corrected = edition
                 if s.id in owed:  # corrections lead this subscriber's digest
                     corrected = self._corrected(batch.day, stories, chosen, owed[s.id])
-                letters.append(
-                    Letter(corrected, Recipient(RecipientKind.SUBSCRIBER, s.id, s.email))
-                )
-                held.append(chosen)
+                to = Recipient(RecipientKind.SUBSCRIBER, s.id, s.email)
+                letters.append(Letter(corrected, to, note=note))
         # One claim for the batch's ledger lines, one message each, completions together.
         outcomes = self.delivery.emails(letters, kind=KIND, key=batch.day.isoformat())
         for outcome in outcomes:
             tally(report, outcome)
-        self._received(batch.day, letters, held, outcomes, owed)
+        if owed:
+            self._corrections_led(batch.day, letters, outcomes, owed)
         if batch.plan and not report.failed and not report.busy:
             # The mark the digest sweep counts: this batch of that planning is done.
             self.store.complete_send(
@@ -197,8 +209,11 @@ class Digest:
     ) -> dict[str, tuple[Correction, ...]]:
         if self.corrections is None:
             return {}
+        now = self.delivery.clock.now()
+        if self._open is None or now - self._open[1] >= STORIES_FRESH or now < self._open[1]:
+            self._open = (self.corrections.open_corrections(now), now)
         recipients = [s for subscribers in segments.values() for s in subscribers]
-        return dict(self.corrections.owed_in_digest(recipients, self.delivery.clock.now()))
+        return dict(self.corrections.owed_in_digest(recipients, now, self._open[0]))
 
     def _corrected(
         self,
@@ -210,30 +225,23 @@ class Digest:
         by_id = {s.id: s for s in stories.stories}
         return self.render(day, [by_id[story_id] for story_id in chosen], corrections)
 
-    def _received(
+    def _corrections_led(
         self,
         day: date,
         letters: list[Letter],
-        held: list[tuple[str, ...]],
         outcomes: list[Outcome],
         owed: dict[str, tuple[Correction, ...]],
     ) -> None:
-        """Record which stories each subscriber sent a digest now received, and the
-        corrections that led it, so a story corrected later reaches exactly them, once."""
+        """Record the corrections that led the digests now sent, so each is made once."""
         if self.corrections is None:
             return
         now = self.delivery.clock.now()
-        by_stories: dict[tuple[str, ...], list[str]] = defaultdict(list)
-        for letter, chosen, outcome in zip(letters, held, outcomes, strict=True):
-            if outcome not in (Outcome.SENT, Outcome.RESUMED):
-                continue
-            by_stories[chosen].append(letter.to.id)
-            if letter.to.id in owed:
+        for letter, outcome in zip(letters, outcomes, strict=True):
+            if outcome in (Outcome.SENT, Outcome.RESUMED) and letter.to.id in owed:
                 mid = message_id(
                     KIND, day.isoformat(), letter.to.id, self.delivery.letterhead.domain
                 )
                 self.corrections.delivered_in_digest(letter.to.id, owed[letter.to.id], mid, now=now)
-        self.corrections.record_all_received(day, by_stories, now=now)
 
     def _render(self, day: date, stories: DayStories, chosen: tuple[str, ...]) -> Edition:
         by_id = {s.id: s for s in stories.stories}

@@ -538,10 +538,10 @@ def test_rows_written_before_digest_slots_get_theirs_once(
             UpdateExpression="REMOVE #pk, #sk",
             ExpressionAttributeNames={"#pk": GSI1_PK, "#sk": GSI1_SK},
         )
-    assert store.subscribers_due("Asia/Jayapura", 0).items == ()
+    assert store.subscriber_ids_due("Asia/Jayapura", 0).items == ()
 
     assert store.index_digest_slots(page_size=2) == 5
     assert store.index_digest_slots(page_size=2) == 0  # done: nothing more to write
 
-    due = [s.id for h in (0, 1) for s in store.subscribers_due("Asia/Jayapura", h).items]
+    due = [i for h in (0, 1) for i in store.subscriber_ids_due("Asia/Jayapura", h).items]
     assert sorted(due) == [s.id for s in old]

@@ -58,8 +58,8 @@ def test_version_6_database_gives_its_subscribers_their_digest_slots(tmp_path: P
     conn.close()
 
     with SqliteStore(path) as store:
-        assert [s.id for s in store.subscribers_due("Asia/Jayapura", 7).items] == ["sub-papua"]
-        assert [s.id for s in store.subscribers_due("Asia/Jakarta", 6).items] == ["sub-jakarta"]
+        assert store.subscriber_ids_due("Asia/Jayapura", 7).items == ("sub-papua",)
+        assert store.subscriber_ids_due("Asia/Jakarta", 6).items == ("sub-jakarta",)
 
     check = sqlite3.connect(path)
     slots = dict(check.execute("SELECT id, digest_slot FROM subscribers").fetchall())

@@ -16,10 +16,10 @@ from pathlib import Path
 from tests import builders
 from tests.builders import DAY, story_source
 
-from warta.core.model import DigestBatch, Story, Subscriber
-from warta.services.corrections import Corrections
+from warta.core.model import DigestBatch, SendStatus, Story, Subscriber
+from warta.services.corrections import RECEIVED_KIND, Corrections
 from warta.services.delivery import Delivery
-from warta.services.digest import Digest
+from warta.services.digest import KIND, Digest
 from warta.services.editions import STORIES_FRESH
 
 from .conftest import LETTERHEAD, CountingRenderer, FixedClock, RecordingMailer
@@ -185,10 +185,15 @@ def test_who_received_which_stories_is_written_once_a_batch(
     digest.send_batch(DigestBatch(DAY, tuple(ids[4:]), 1))
 
     # Two selections of stories (Kota Kediri's and Jawa Timur's get both stories): a note
-    # each, written by the first batch only, and one write of every recipient's line a batch.
+    # each, written by the first batch only; each recipient's segment is written with
+    # their digest's completion, the batch's one write of its lines.
     assert first["complete_send"] == 2
-    assert first["complete_sends"] == store.calls["complete_sends"] == 2  # with the digests'
+    assert first["complete_sends"] == store.calls["complete_sends"] == 1
     assert store.calls["complete_send"] == 0
+    for person in ids:
+        line = store.get_send(KIND, DAY.isoformat(), person)
+        assert line is not None and line.status is SendStatus.SENT and line.note, person
+        assert store.get_send(RECEIVED_KIND, DAY.isoformat(), person) is None
     both = ("kediri", "nasional")
     for person in ids:
         region = person.split("-")[1]
