@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from warta.adapters import codecs
 from warta.core.errors import StoreError
@@ -199,7 +200,22 @@ def _dt_or_none(value: str | None) -> datetime | None:
     return None if value is None else codecs.from_timestamp(value)
 
 
-def _chunks(values: Sequence[str], size: int = _MAX_PARAMS) -> Iterator[Sequence[str]]:
+@lru_cache(maxsize=32)
+def _rows_of_values(row: str, fixed: int, width: int, count: int) -> str:
+    """`count` rows of values for one statement writing them all: a statement per row
+    (executemany) costs SQLite's Python module twice as much as the row itself.
+
+    `row` holds ?1 to ?<fixed>, the parameters every row shares, and a {} for each of
+    its own `width` parameters, numbered after those of the rows before it.
+    """
+    return ", ".join(
+        row.format(*(f"?{fixed + n * width + k + 1}" for k in range(width))) for n in range(count)
+    )
+
+
+def _chunks(
+    values: Sequence[str | None], size: int = _MAX_PARAMS
+) -> Iterator[Sequence[str | None]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -246,19 +262,22 @@ def _regions(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
-def _subscriber_from_row(row: sqlite3.Row) -> Subscriber:
-    # A digest batch reads a hundred of these: each field is looked up once, and the
-    # status, the regions and an empty profile without the general decoding.
-    status = row["status"]
-    created_at = row["created_at"]
+_SUBSCRIBER_COLUMNS = "id, email, status, regions, name, created_at, profile"
+"""What a Subscriber is read from, in _subscriber_from_row's order."""
+
+
+def _subscriber_from_row(row: Sequence[Any]) -> Subscriber:
+    # A digest batch reads a hundred of these: the columns by position, and the status,
+    # the regions and an empty profile without the general decoding.
+    subscriber_id, email, status, regions, name, created_at, profile = row
     return Subscriber(
-        id=row["id"],
-        email=row["email"],
+        id=subscriber_id,
+        email=email,
         status=_STATUSES.get(status) or SubscriberStatus(status),
-        regions=_regions(row["regions"]),
-        name=row["name"],
+        regions=_regions(regions),
+        name=name,
         created_at=None if created_at is None else codecs.from_timestamp(created_at),
-        **codecs.profile_from_json(row["profile"]),
+        **codecs.profile_from_json(profile),
     )
 
 
@@ -639,7 +658,8 @@ class SqliteStore:
     def get_subscriber(self, subscriber_id: str) -> Subscriber | None:
         with self._guard("get_subscriber") as conn:
             row = conn.execute(
-                "SELECT * FROM subscribers WHERE id = ?", (subscriber_id,)
+                f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers WHERE id = ?",  # noqa: S608 - constant columns
+                (subscriber_id,),
             ).fetchone()
         return None if row is None else _subscriber_from_row(row)
 
@@ -647,13 +667,16 @@ class SqliteStore:
         wanted = list(dict.fromkeys(subscriber_ids))
         found: dict[str, Subscriber] = {}
         with self._guard("get_subscribers") as conn:
+            cursor = conn.cursor()
+            cursor.row_factory = None  # plain tuples: a digest batch reads a hundred rows
             # In slices: SQLite caps the number of parameters of one statement.
             for chunk in _chunks(wanted):
-                rows = conn.execute(
-                    f"SELECT * FROM subscribers WHERE id IN ({','.join('?' * len(chunk))})",  # noqa: S608 - only placeholders
+                rows = cursor.execute(
+                    f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers"  # noqa: S608 - only placeholders
+                    f" WHERE id IN ({','.join('?' * len(chunk))})",
                     chunk,
                 ).fetchall()
-                found.update((row["id"], _subscriber_from_row(row)) for row in rows)
+                found.update((row[0], _subscriber_from_row(row)) for row in rows)
         return found
 
     def subscribers_page(
@@ -661,7 +684,8 @@ class SqliteStore:
     ) -> Page[Subscriber]:
         rows = self._page(
             "subscribers_page",
-            "SELECT * FROM subscribers WHERE status = ? AND id > ? ORDER BY id LIMIT ?",
+            f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers"  # noqa: S608 - constant columns
+            " WHERE status = ? AND id > ? ORDER BY id LIMIT ?",
             SubscriberStatus(status).value,
             cursor,
             limit,
@@ -790,12 +814,13 @@ class SqliteStore:
                     (kind, key, *chunk),
                 ).fetchall()
                 found.update((row["recipient_id"], row) for row in rows)
-            new, taken = [], []
+            new: list[str] = []
+            taken = []
             for recipient_id in wanted:
                 row = found.get(recipient_id)
                 if row is None:
                     claims[recipient_id] = Claim.NEW
-                    new.append((kind, key, recipient_id, SendStatus.PENDING.value, at))
+                    new.append(recipient_id)
                 elif row["status"] != SendStatus.PENDING.value:
                     claims[recipient_id] = Claim.DONE
                 elif expired_before is not None and (
@@ -805,11 +830,13 @@ class SqliteStore:
                     taken.append((at, kind, key, recipient_id))
                 else:
                     claims[recipient_id] = Claim.HELD
-            conn.executemany(
-                "INSERT INTO sends (kind, key, recipient_id, status, claimed_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                new,
-            )
+            fixed = (kind, key, SendStatus.PENDING.value, at)
+            for chunk in _chunks(new, _MAX_PARAMS - len(fixed)):
+                conn.execute(
+                    "INSERT INTO sends (kind, key, recipient_id, status, claimed_at) VALUES "  # noqa: S608 - only placeholders
+                    + _rows_of_values("(?1, ?2, {}, ?3, ?4)", len(fixed), 1, len(chunk)),
+                    (*fixed, *chunk),
+                )
             conn.executemany(
                 "UPDATE sends SET claimed_at = ? WHERE kind = ? AND key = ? AND recipient_id = ?",
                 taken,
@@ -839,25 +866,26 @@ class SqliteStore:
         # An upsert, not a bare UPDATE: if the claim row vanished (released by
         # mistake, store restored) the message still went out, and recording it is
         # what keeps it from being sent twice.
-        at = codecs.timestamp(now)
-        sent = SendStatus.SENT.value
+        fixed = (kind, key, SendStatus.SENT.value, codecs.timestamp(now))
+        lines = [
+            value
+            for recipient_id, message_id in message_ids.items()
+            for value in (recipient_id, message_id, notes.get(recipient_id))
+        ]
         with self._write(op) as conn:
-            conn.executemany(
-                """
-                INSERT INTO sends (kind, key, recipient_id, status, message_id, claimed_at,
-                                   sent_at, note)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (kind, key, recipient_id) DO UPDATE SET
-                    status = excluded.status,
-                    message_id = excluded.message_id,
-                    sent_at = excluded.sent_at,
-                    note = excluded.note
-                """,
-                [
-                    (kind, key, recipient_id, sent, message_id, at, at, notes.get(recipient_id))
-                    for recipient_id, message_id in message_ids.items()
-                ],
-            )
+            for chunk in _chunks(lines, (_MAX_PARAMS - len(fixed)) // 3 * 3):
+                conn.execute(
+                    "INSERT INTO sends"  # noqa: S608 - only placeholders
+                    " (kind, key, recipient_id, status, message_id, claimed_at, sent_at, note)"
+                    " VALUES "
+                    + _rows_of_values(
+                        "(?1, ?2, {}, ?3, {}, ?4, ?4, {})", len(fixed), 3, len(chunk) // 3
+                    )
+                    + " ON CONFLICT (kind, key, recipient_id) DO UPDATE SET"
+                    " status = excluded.status, message_id = excluded.message_id,"
+                    " sent_at = excluded.sent_at, note = excluded.note",
+                    (*fixed, *chunk),
+                )
 
     def release_sends(self, kind: str, key: str, recipient_ids: Sequence[str]) -> None:
         self._release("release_sends", kind, key, recipient_ids)
