@@ -183,7 +183,8 @@ class _Claims:
     key: str
     lease: timedelta | None
     claims: dict[str, Claim] = field(default_factory=dict)
-    claimed_at: datetime | None = None
+    renew_at: datetime | None = None
+    """Half the lease after the last claim: when what is not yet sent is claimed anew."""
     resumed: set[str] = field(default_factory=set)
     """Lines whose claim was taken over from a sender that died: a duplicate is possible."""
     sent: dict[str, str] = field(default_factory=dict)
@@ -211,17 +212,14 @@ class _Claims:
                     extra={"kind": self.kind, "key": self.key, "recipient_id": recipient_id},
                 )
         self.claims.update(claims)
-        self.claimed_at = now
+        if self.lease is not None:
+            self.renew_at = now + self.lease / 2
         if self.completed_at is None:
             self.completed_at = now
 
     def stale(self, now: datetime) -> bool:
         """True once half the lease has gone by since the lines were claimed."""
-        return (
-            self.lease is not None
-            and self.claimed_at is not None
-            and now - self.claimed_at >= self.lease / 2
-        )
+        return self.renew_at is not None and now >= self.renew_at
 
     def renew(self, unsent: list[str], now: datetime) -> None:
         """Complete the lines sent so far and claim anew those not yet sent, before any

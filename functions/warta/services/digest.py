@@ -95,7 +95,10 @@ class Digest:
         # Keyed by the version of the day's stories: by the regions chosen, the stories
         # they get; by those stories, their digest (selections that get the same share it).
         self._selections: Lru[tuple[int, tuple[str, ...]], tuple[str, ...]] = Lru(EDITIONS_KEPT)
-        self._editions: Lru[tuple[int, tuple[str, ...]], Edition] = Lru(EDITIONS_KEPT)
+        self._editions: Lru[tuple[int, tuple[str, ...]], tuple[Edition, str | None]] = Lru(
+            EDITIONS_KEPT
+        )
+        """The digest of each selection of stories, and the note its recipients' lines keep."""
         self._open: tuple[list[Correction], datetime] | None = None
         """The open corrections as last read, and when: read again after STORIES_FRESH, as
         the day's stories are."""
@@ -165,13 +168,9 @@ class Digest:
                 continue
             report.segments += 1
             report.stories.update(chosen)
-            edition = self._editions.get(
+            edition, note = self._editions.get(
                 (stories.version, chosen), partial(self._render, batch.day, stories, chosen)
             )
-            # Kept with each line: the corrections of these stories find who received them.
-            note = None
-            if self.corrections is not None:
-                note = self.corrections.segment(batch.day, chosen, now=self.delivery.clock.now())
             for s in subscribers:
                 corrected = edition
                 if s.id in owed:  # corrections lead this subscriber's digest
@@ -243,6 +242,13 @@ class Digest:
                 )
                 self.corrections.delivered_in_digest(letter.to.id, owed[letter.to.id], mid, now=now)
 
-    def _render(self, day: date, stories: DayStories, chosen: tuple[str, ...]) -> Edition:
+    def _render(
+        self, day: date, stories: DayStories, chosen: tuple[str, ...]
+    ) -> tuple[Edition, str | None]:
+        """The digest of these stories, and the note kept with each line of a digest sent
+        from it: the name of its segment, whose corrections find who received them."""
         by_id = {s.id: s for s in stories.stories}
-        return self.render(day, [by_id[story_id] for story_id in chosen])
+        edition = self.render(day, [by_id[story_id] for story_id in chosen])
+        if self.corrections is None:
+            return edition, None
+        return edition, self.corrections.segment(day, chosen, now=self.delivery.clock.now())
