@@ -23,6 +23,7 @@ from warta.core.model import (
     Item,
     Official,
     Page,
+    Reader,
     SendStatus,
     SourceState,
     Story,
@@ -658,6 +659,29 @@ def test_subscriber_ids_due_come_in_pages_covering_everyone_once(store: Store) -
 
     assert got == [f"sub-{n:03d}" for n in range(25)]
     assert due_ids(store, "Asia/Makassar", 7, limit=100) == got
+
+
+def test_digest_readers_are_the_subscribers_who_take_the_digest_now(store: Store) -> None:
+    consent = Consent(at=T0, source="web 203.0.113.0/24")
+    store.put_subscriber(make_subscriber("sub-a", regions=("35.71", NATIONAL)))
+    store.put_subscriber(
+        make_subscriber("sub-b", urgent=True, signed_up=consent, confirmed=consent)
+    )
+    store.put_subscriber(make_subscriber("sub-off", digest=False, urgent=True))
+    for n, status in enumerate(s for s in SubscriberStatus if s is not SubscriberStatus.ACTIVE):
+        store.put_subscriber(make_subscriber(f"sub-c{n}", status=status))
+    asked = ["sub-a", "sub-b", "sub-off", "sub-c0", "sub-c1", "sub-c2", "sub-none", "sub-a"]
+
+    readers = store.digest_readers(asked)
+
+    assert readers == {
+        "sub-a": Reader("sub-a", "sub-a@example.org", ("35.71", NATIONAL), urgent=False),
+        "sub-b": Reader("sub-b", "sub-b@example.org", (NATIONAL, "jawa-barat"), urgent=True),
+    }
+    store.put_subscriber(make_subscriber("sub-a", status=SubscriberStatus.UNSUBSCRIBED))
+    store.put_subscriber(make_subscriber("sub-b", digest_hour=9, zone="Asia/Jayapura"))
+    assert list(store.digest_readers(asked)) == ["sub-b"]
+    assert store.digest_readers([]) == {}
 
 
 # -- officials ----------------------------------------------------------------------------

@@ -53,6 +53,7 @@ from warta.core.model import (
     Item,
     Official,
     Page,
+    Reader,
     SendRecord,
     SendStatus,
     SourceState,
@@ -643,6 +644,14 @@ class DynamoDbStore:
                 subscriber = _subscriber_from_row(row)
                 found[subscriber.id] = subscriber
         return found
+
+    def digest_readers(self, subscriber_ids: Sequence[str]) -> dict[str, Reader]:
+        # The round trip is the cost here, not the decoding: read whole, as get_subscribers.
+        return {
+            s.id: Reader(s.id, s.email, s.regions, s.urgent)
+            for s in self.get_subscribers(subscriber_ids).values()
+            if s.status is SubscriberStatus.ACTIVE and s.digest
+        }
 
     def subscribers_page(
         self, status: SubscriberStatus, *, cursor: str | None = None, limit: int = 100

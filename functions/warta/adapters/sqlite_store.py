@@ -28,6 +28,7 @@ from warta.core.model import (
     Item,
     Official,
     Page,
+    Reader,
     SendRecord,
     SendStatus,
     SourceState,
@@ -677,6 +678,30 @@ class SqliteStore:
                     chunk,
                 ).fetchall()
                 found.update((row[0], _subscriber_from_row(row)) for row in rows)
+        return found
+
+    def digest_readers(self, subscriber_ids: Sequence[str]) -> dict[str, Reader]:
+        wanted = list(dict.fromkeys(subscriber_ids))
+        found: dict[str, Reader] = {}
+        with self._guard("digest_readers") as conn:
+            cursor = conn.cursor()
+            cursor.row_factory = None
+            for chunk in _chunks(wanted):
+                # digest_slot is set exactly for the active subscribers who take the digest
+                # (migration 7); whether they take urgent messages is in their profile, read
+                # by SQLite (a profile that is not JSON reads as no urgent messages).
+                rows = cursor.execute(
+                    "SELECT id, email, regions,"  # noqa: S608 - only placeholders
+                    " CASE WHEN profile = '{}' OR NOT json_valid(profile) THEN NULL"
+                    " ELSE json_extract(profile, '$.urgent') END"
+                    " FROM subscribers WHERE digest_slot IS NOT NULL"
+                    f" AND id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+                for subscriber_id, email, regions, urgent in rows:
+                    found[subscriber_id] = Reader(
+                        subscriber_id, email, _regions(regions), bool(urgent)
+                    )
         return found
 
     def subscribers_page(

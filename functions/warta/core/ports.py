@@ -17,6 +17,7 @@ from warta.core.model import (
     Item,
     Official,
     Page,
+    Reader,
     SendRecord,
     Source,
     SourceState,
@@ -157,6 +158,11 @@ class Store(Protocol):
 
     def get_subscribers(self, subscriber_ids: Sequence[str]) -> dict[str, Subscriber]:
         """The subscribers of one digest batch in one round trip; unknown ids are left out."""
+        ...
+
+    def digest_readers(self, subscriber_ids: Sequence[str]) -> dict[str, Reader]:
+        """Of these subscribers, those who take the digest now (active, with the digest on),
+        each as the digest's sender needs them, in one round trip; the others are left out."""
         ...
 
     def subscribers_page(

@@ -33,7 +33,7 @@ from hashlib import blake2b
 
 from warta.core.chain import story_json, story_of
 from warta.core.days import jakarta_day, recent_days
-from warta.core.model import SendStatus, Story, Subscriber
+from warta.core.model import Reader, SendStatus, Story, Subscriber
 from warta.core.ports import Store
 from warta.services import notes
 
@@ -210,14 +210,14 @@ class Corrections:
 
     # -- in the next digest ---------------------------------------------------------------------
     @staticmethod
-    def by_email(subscriber: Subscriber) -> bool:
+    def by_email(subscriber: Subscriber | Reader) -> bool:
         """Whether the subscriber gets a correction as its own email rather than leading their
         next digest: they take urgent clarifications as they come, or no longer the digest."""
         return subscriber.urgent or not subscriber.digest
 
     def owed_in_digest(
         self,
-        subscribers: Sequence[Subscriber],
+        subscribers: Sequence[Subscriber | Reader],
         now: datetime,
         open_corrections: Sequence[Correction] | None = None,
     ) -> Mapping[str, tuple[Correction, ...]]:

@@ -25,7 +25,7 @@ from datetime import date, datetime
 from functools import partial
 
 from warta.core.links import RecipientKind
-from warta.core.model import DigestBatch, Story, Subscriber, SubscriberStatus
+from warta.core.model import DigestBatch, Reader, Story
 from warta.core.ports import Renderer, Store
 from warta.core.regions import wanted
 from warta.core.slots import Slot, edition_slots
@@ -146,17 +146,15 @@ class Digest:
         stories = self._stories.of(
             batch.day, partial(self.store.stories_of_day, batch.day), self.delivery.clock.now()
         )
-        segments: dict[tuple[str, ...], list[Subscriber]] = defaultdict(list)
-        found = self.store.get_subscribers(batch.subscriber_ids)
+        segments: dict[tuple[str, ...], list[Reader]] = defaultdict(list)
+        # Only those who take the digest now: someone may have unsubscribed, or turned the
+        # digest off, between plan and send.
+        found = self.store.digest_readers(batch.subscriber_ids)
         for subscriber_id in batch.subscriber_ids:
-            subscriber = found.get(subscriber_id)
-            # Someone may have unsubscribed between plan and send.
-            if subscriber is None or subscriber.status is not SubscriberStatus.ACTIVE:
-                continue
-            if not subscriber.digest:
-                continue
-            report.recipients += 1
-            segments[tuple(sorted(subscriber.regions))].append(subscriber)
+            reader = found.get(subscriber_id)
+            if reader is not None:
+                report.recipients += 1
+                segments[tuple(sorted(reader.regions))].append(reader)
         owed = self._owed_corrections(segments)
         letters: list[Letter] = []
         for regions, subscribers in segments.items():
@@ -204,7 +202,7 @@ class Digest:
     # -- corrections (services.corrections): who received what, what leads their digest ------
 
     def _owed_corrections(
-        self, segments: dict[tuple[str, ...], list[Subscriber]]
+        self, segments: dict[tuple[str, ...], list[Reader]]
     ) -> dict[str, tuple[Correction, ...]]:
         if self.corrections is None:
             return {}
