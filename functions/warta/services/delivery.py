@@ -151,6 +151,24 @@ def message_id(kind: str, key: str, recipient_id: str, domain: str) -> str:
     return f"<{digest}.{kind}@{domain}>"
 
 
+class MessageIds:
+    """message_id(kind, key, recipient_id, domain) of one kind and key for many recipients:
+    the hash of the kind and key is taken once and carried on per recipient (a test holds
+    it to message_id)."""
+
+    __slots__ = ("_end", "_start", "line")
+
+    def __init__(self, kind: str, key: str, domain: str) -> None:
+        self.line = (kind, key, domain)
+        self._start = blake2b(f"{kind}\x00{key}\x00".encode(), digest_size=12)
+        self._end = f".{kind}@{domain}>"
+
+    def __call__(self, recipient_id: str) -> str:
+        digest = self._start.copy()
+        digest.update(recipient_id.encode())
+        return f"<{digest.hexdigest()}{self._end}"
+
+
 class Recipient(NamedTuple):
     """Who a message goes to: the kind and id its link and ledger line name, and the address.
 
@@ -191,7 +209,9 @@ class _Claims:
     """Sent and not yet completed: the provider's message id of each."""
     notes: dict[str, str] = field(default_factory=dict)
     """The notes of the lines in `sent` that have one."""
-    completed_at: datetime | None = None
+    complete_by: datetime | None = None
+    """COMPLETE_EVERY after the last completion (or the first claim): when what was sent
+    since is completed, however few."""
     failed: list[str] = field(default_factory=list)
 
     def claim(self, recipient_ids: list[str], now: datetime) -> None:
@@ -214,8 +234,8 @@ class _Claims:
         self.claims.update(claims)
         if self.lease is not None:
             self.renew_at = now + self.lease / 2
-        if self.completed_at is None:
-            self.completed_at = now
+        if self.complete_by is None:
+            self.complete_by = now + COMPLETE_EVERY
 
     def stale(self, now: datetime) -> bool:
         """True once half the lease has gone by since the lines were claimed."""
@@ -232,9 +252,7 @@ class _Claims:
         """True when COMPLETE_AFTER sent lines, or any for COMPLETE_EVERY, wait for their
         completion."""
         return bool(self.sent) and (
-            len(self.sent) >= COMPLETE_AFTER
-            or self.completed_at is None
-            or now - self.completed_at >= COMPLETE_EVERY
+            len(self.sent) >= COMPLETE_AFTER or self.complete_by is None or now >= self.complete_by
         )
 
     def complete(self, now: datetime) -> None:
@@ -247,7 +265,7 @@ class _Claims:
         elif sent:
             self.store.complete_sends(self.kind, self.key, sent, now=now, notes=notes or None)
         self.sent, self.notes = {}, {}
-        self.completed_at = now
+        self.complete_by = now + COMPLETE_EVERY
 
     def close(self, unsent: list[str], now: datetime) -> None:
         """Complete what was sent; give back the claims of failed sends and of the lines
@@ -284,6 +302,8 @@ class Delivery:
         # Built once per edition and kind: a batch of a digest, or the next one, reuses it.
         self._wire = lru_cache(maxsize=WIRES_KEPT)(self._build_wire)
         self._urls: dict[RecipientKind, links.UnsubscribeUrls] = {}
+        self._ids = MessageIds("", "", letterhead.domain)
+        """The Message-IDs of the last ledger kind and key messages were written for."""
 
     def unsubscribe_url(self, kind: RecipientKind, recipient_id: str) -> str:
         urls = self._urls.get(kind)
@@ -392,13 +412,19 @@ class Delivery:
             return self._wire(letter.edition, kind).message(
                 to=to.address,
                 unsubscribe=self.unsubscribe_url(to.kind, to.id),
-                message_id=message_id(ledger, key, to.id, self.letterhead.domain),
+                message_id=self._message_ids(ledger, key)(to.id),
                 now=now,
                 references=letter.references,
             )
         except (ValueError, TypeError, LookupError, MessageError) as exc:
             # One message that cannot be built is that message's failure, never the run's.
             raise SendError(f"the message could not be built: {type(exc).__name__}") from None
+
+    def _message_ids(self, ledger: str, key: str) -> MessageIds:
+        ids = self._ids
+        if ids.line != (ledger, key, self.letterhead.domain):
+            ids = self._ids = MessageIds(ledger, key, self.letterhead.domain)
+        return ids
 
     def sms(self, text: str, *, kind: str, key: str, recipient_id: str, phone: str) -> Outcome:
         """Send one short text to one number, once per (kind, key) whatever retries."""

@@ -26,8 +26,10 @@ from warta.services.delivery import (
     COMPLETE_EVERY,
     Delivery,
     Letter,
+    MessageIds,
     Outcome,
     Recipient,
+    message_id,
 )
 
 from .conftest import LETTERHEAD, NOW, FixedClock, RecordingMailer
@@ -283,3 +285,15 @@ def test_the_edition_is_built_once_for_every_letter_and_call(
     service.emails(letters("d", "e"), kind=KIND, key="2026-11-29")
 
     assert built == [EDITION]
+
+
+@pytest.mark.parametrize(
+    ("kind", "key"), [("digest", "2026-11-27"), ("alert-email", "st-1"), ("", ""), ("k\x00", "é")]
+)
+def test_message_ids_of_one_kind_and_key_are_the_message_ids_of_their_lines(
+    kind: str, key: str
+) -> None:
+    ids = MessageIds(kind, key, "warta.example")
+
+    for recipient_id in ("sub-0001234", "", "kpu-kota-kediri", "wärga", "a\x00b"):
+        assert ids(recipient_id) == message_id(kind, key, recipient_id, "warta.example")
