@@ -330,7 +330,7 @@ def baseline_batch(
             if outcome is Outcome.SENT:
                 sent.append(subscriber.id)
             yield outcome
-        # As the digest does: who received which stories, for the corrections.
+        # As the digest did then: who received which stories, a line of its own each.
         if digest.corrections is not None:
             digest.corrections.record_received(
                 batch.day, [s.id for s in chosen], sent, now=delivery.clock.now()
