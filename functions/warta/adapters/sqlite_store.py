@@ -831,6 +831,10 @@ class SqliteStore:
         # One IMMEDIATE transaction for the whole batch: nobody writes between the
         # reads and the writes, so each line is decided exactly as claim_send would.
         with self._write(op) as conn:
+            # A batch nobody has claimed a line of (each batch of a new edition) is written
+            # at once; only one that meets lines already there reads them first.
+            if self._insert_claims(conn, kind, key, wanted, at, savepoint=True):
+                return dict.fromkeys(wanted, Claim.NEW)
             found: dict[str, sqlite3.Row] = {}
             for chunk in _chunks(wanted, _MAX_PARAMS - 2):
                 rows = conn.execute(
@@ -855,18 +859,44 @@ class SqliteStore:
                     taken.append((at, kind, key, recipient_id))
                 else:
                     claims[recipient_id] = Claim.HELD
-            fixed = (kind, key, SendStatus.PENDING.value, at)
-            for chunk in _chunks(new, _MAX_PARAMS - len(fixed)):
-                conn.execute(
-                    "INSERT INTO sends (kind, key, recipient_id, status, claimed_at) VALUES "  # noqa: S608 - only placeholders
-                    + _rows_of_values("(?1, ?2, {}, ?3, ?4)", len(fixed), 1, len(chunk)),
-                    (*fixed, *chunk),
-                )
+            self._insert_claims(conn, kind, key, new, at)
             conn.executemany(
                 "UPDATE sends SET claimed_at = ? WHERE kind = ? AND key = ? AND recipient_id = ?",
                 taken,
             )
         return claims
+
+    @staticmethod
+    def _insert_claims(
+        conn: sqlite3.Connection,
+        kind: str,
+        key: str,
+        recipient_ids: Sequence[str],
+        at: str,
+        *,
+        savepoint: bool = False,
+    ) -> bool:
+        """Write a pending line for each recipient, in statements of many rows; with
+        `savepoint`, all or none: False, and nothing written, when one has a line already."""
+        fixed = (kind, key, SendStatus.PENDING.value, at)
+        if savepoint:
+            conn.execute("SAVEPOINT claims")
+        try:
+            for chunk in _chunks(recipient_ids, _MAX_PARAMS - len(fixed)):
+                conn.execute(
+                    "INSERT INTO sends (kind, key, recipient_id, status, claimed_at) VALUES "  # noqa: S608 - only placeholders
+                    + _rows_of_values("(?1, ?2, {}, ?3, ?4)", len(fixed), 1, len(chunk)),
+                    (*fixed, *chunk),
+                )
+        except sqlite3.IntegrityError:
+            if not savepoint:
+                raise
+            conn.execute("ROLLBACK TO claims")
+            conn.execute("RELEASE claims")
+            return False
+        if savepoint:
+            conn.execute("RELEASE claims")
+        return True
 
     def complete_sends(
         self,

@@ -130,19 +130,19 @@ def send_once(
     return Outcome.RESUMED if claim is Claim.TAKEN_OVER else Outcome.SENT
 
 
-def tally(report: Any, outcome: Outcome | None, sent: str = "sent") -> None:
-    """Count an outcome on a report with `already`, `busy`, `resumed` and `failed` fields
-    and a field for sends (a resumed send counts as sent, and as resumed)."""
+def tally(report: Any, outcome: Outcome | None, sent: str = "sent", times: int = 1) -> None:
+    """Count an outcome (`times` times) on a report with `already`, `busy`, `resumed` and
+    `failed` fields and a field for sends (a resumed send counts as sent, and as resumed)."""
     if outcome in (Outcome.SENT, Outcome.RESUMED):
-        setattr(report, sent, getattr(report, sent) + 1)
+        setattr(report, sent, getattr(report, sent) + times)
         if outcome is Outcome.RESUMED:
-            report.resumed += 1
+            report.resumed += times
     elif outcome is Outcome.ALREADY:
-        report.already += 1
+        report.already += times
     elif outcome is Outcome.BUSY:
-        report.busy += 1
+        report.busy += times
     elif outcome is Outcome.FAILED:
-        report.failed += 1
+        report.failed += times
 
 
 def message_id(kind: str, key: str, recipient_id: str, domain: str) -> str:

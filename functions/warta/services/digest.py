@@ -18,7 +18,7 @@ recipient's line, completed, names the selection of stories their digest held
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -177,8 +177,8 @@ class Digest:
                 letters.append(Letter(corrected, to, note=note))
         # One claim for the batch's ledger lines, one message each, completions together.
         outcomes = self.delivery.emails(letters, kind=KIND, key=batch.day.isoformat())
-        for outcome in outcomes:
-            tally(report, outcome)
+        for outcome, times in Counter(outcomes).items():
+            tally(report, outcome, times=times)
         if owed:
             self._corrections_led(batch.day, letters, outcomes, owed)
         if batch.plan and not report.failed and not report.busy:
