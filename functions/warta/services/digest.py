@@ -67,6 +67,10 @@ class BatchReport:
     stories: set[str] = field(default_factory=set)
 
 
+_Selection = tuple[tuple[str, ...], Edition | None, str | None]
+"""The stories a selection of regions gets, their digest and its note (services.editions)."""
+
+
 def order_stories(stories: list[Story]) -> list[Story]:
     """Urgent clarifications first, then the stories confirmed by most sources, then newest."""
     return sorted(
@@ -93,8 +97,9 @@ class Digest:
         """Who received which story, and the corrections that lead a digest (None: neither)."""
         self._stories = StoryVersions()
         # Keyed by the version of the day's stories: by the regions chosen, the stories
-        # they get; by those stories, their digest (selections that get the same share it).
-        self._selections: Lru[tuple[int, tuple[str, ...]], tuple[str, ...]] = Lru(EDITIONS_KEPT)
+        # they get and their digest, one lookup a segment; by those stories, their digest
+        # (selections that get the same stories share it).
+        self._selections: Lru[tuple[int, tuple[str, ...]], _Selection] = Lru(EDITIONS_KEPT)
         self._editions: Lru[tuple[int, tuple[str, ...]], tuple[Edition, str | None]] = Lru(
             EDITIONS_KEPT
         )
@@ -158,17 +163,14 @@ class Digest:
         owed = self._owed_corrections(segments)
         letters: list[Letter] = []
         for regions, subscribers in segments.items():
-            chosen = self._selections.get(
-                (stories.version, regions), partial(self._select, stories, regions)
+            chosen, edition, note = self._selections.get(
+                (stories.version, regions), partial(self._selection, batch.day, stories, regions)
             )
-            if not chosen:
+            if edition is None:
                 report.empty += len(subscribers)
                 continue
             report.segments += 1
             report.stories.update(chosen)
-            edition, note = self._editions.get(
-                (stories.version, chosen), partial(self._render, batch.day, stories, chosen)
-            )
             for s in subscribers:
                 corrected = edition
                 if s.id in owed:  # corrections lead this subscriber's digest
@@ -192,12 +194,18 @@ class Digest:
             )
         return report
 
-    @staticmethod
-    def _select(stories: DayStories, regions: tuple[str, ...]) -> tuple[str, ...]:
-        """The ids of the stories a selection of regions gets, in the digest's order."""
-        return tuple(
+    def _selection(self, day: date, stories: DayStories, regions: tuple[str, ...]) -> _Selection:
+        """The ids of the stories a selection of regions gets, in the digest's order, and
+        their digest (None when there are none)."""
+        chosen = tuple(
             s.id for s in order_stories([s for s in stories.stories if wanted(s.region, regions)])
         )
+        if not chosen:
+            return chosen, None, None
+        edition, note = self._editions.get(
+            (stories.version, chosen), partial(self._render, day, stories, chosen)
+        )
+        return chosen, edition, note
 
     # -- corrections (services.corrections): who received what, what leads their digest ------
 
