@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cfnlint.decode import decode
+from moto.ses import ses_backends
 from tests.doubles import MotoAccount
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "infra" / "template.yaml"
@@ -161,3 +163,9 @@ def metric(output: str, name: str) -> float:
     """The sum of one metric over the CloudWatch EMF lines the handler printed."""
     lines = [json.loads(line) for line in output.splitlines() if line.startswith('{"_aws"')]
     return sum(sum(line.get(name, [])) for line in lines)
+
+
+def emailed(moto: MotoAccount) -> Counter[str]:
+    """How many emails each address was sent through SES on moto."""
+    region = ses_backends[moto.account][moto.region]
+    return Counter(address for m in region.sent_messages for address in m.destinations)

@@ -26,11 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from moto.ses import ses_backends
 from moto.sns import sns_backends
 from tests import builders
 from tests.doubles import MotoAccount, RecordingQueue
-from tests.lambda_sim import LambdaTime, Throttle, deployed, drain, metric
+from tests.lambda_sim import LambdaTime, Throttle, deployed, drain, emailed, metric
 
 from warta.adapters.aws import Backoff
 from warta.adapters.clock import SystemClock
@@ -145,8 +144,7 @@ def test_a_national_clarification_reaches_5000_officials_once_each_within_every_
     spent, answers = run.spent, run.answers
     output = capsys.readouterr().out
 
-    region = ses_backends[account.moto.account]["ap-southeast-3"]
-    emails = Counter(address for m in region.sent_messages for address in m.destinations)
+    emails = emailed(account.moto)
     texts = sns_backends[account.moto.account]["ap-southeast-3"].sms_messages.values()
     phones = Counter(phone for phone, _ in texts)
     everyone = [official(n) for n in range(OFFICIALS)]

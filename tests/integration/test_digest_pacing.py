@@ -31,10 +31,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.ses import ses_backends
 from tests import builders
 from tests.doubles import MotoAccount, RecordingQueue
-from tests.lambda_sim import Answer, LambdaTime, Throttle, answer, deployed, drain, metric
+from tests.lambda_sim import (
+    Answer,
+    LambdaTime,
+    Throttle,
+    answer,
+    deployed,
+    drain,
+    emailed,
+    metric,
+)
 
 from warta.adapters.aws import Backoff
 from warta.adapters.clock import SystemClock
@@ -165,8 +173,7 @@ def test_a_digest_goes_to_every_subscriber_once_at_the_senders_share_of_the_rate
     output = capsys.readouterr().out
 
     # Every subscriber once, no one else; every batch recorded done.
-    region = ses_backends[account.moto.account]["ap-southeast-3"]
-    emails = Counter(address for m in region.sent_messages for address in m.destinations)
+    emails = emailed(account.moto)
     assert emails == Counter(subscriber(n).email for n in range(SUBSCRIBERS))
     assert all(a == {"batchItemFailures": []} for a in answers)
     assert metric(output, "DigestsSent") == SUBSCRIBERS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -153,18 +153,22 @@ def to_page(rows: Sequence[_L], limit: int) -> Page[_L]:
     The extra row only tells that a next page exists: then the page keeps `limit`
     rows and its cursor carries the last id kept; otherwise the cursor is None.
     """
-    if len(rows) > limit:
-        kept = rows[:limit]
-        return Page(items=tuple(kept), cursor=encode_cursor(kept[-1].id))
-    return Page(items=tuple(rows), cursor=None)
+    return _page(rows, limit, lambda row: row.id)
 
 
 def to_id_page(ids: Sequence[str], limit: int) -> Page[str]:
     """to_page of ids alone."""
-    if len(ids) > limit:
-        kept = ids[:limit]
-        return Page(items=tuple(kept), cursor=encode_cursor(kept[-1]))
-    return Page(items=tuple(ids), cursor=None)
+    return _page(ids, limit, str)
+
+
+_T = TypeVar("_T")
+
+
+def _page(rows: Sequence[_T], limit: int, id_of: Callable[[_T], str]) -> Page[_T]:
+    if len(rows) > limit:
+        kept = rows[:limit]
+        return Page(items=tuple(kept), cursor=encode_cursor(id_of(kept[-1])))
+    return Page(items=tuple(rows), cursor=None)
 
 
 def encode_cursor(last_id: str) -> str:
